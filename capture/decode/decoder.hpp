@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// Decoder: frame bytes -> PacketMeta (flow key, lengths, TCP flags), or a named reason
+// why the frame is not metered. Runs on the reader thread, in input order, so its
+// fragment cache is deterministic.
+//
+// Every length is checked against the captured bytes before it is read; nothing is
+// read past cap_len. A frame that is short or inconsistent gets a reason, never a
+// guess.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "engine/base/packet_meta.hpp"
+#include "engine/base/packet_view.hpp"
+
+namespace weir {
+
+// Outcome of decoding one frame. `flow` means metered; every other value is a reason
+// the packet is counted as not metered. Keep kDecodeOutcomeNames in step.
+enum class DecodeOutcome : uint8_t {
+  flow = 0,
+  not_ip,                // valid frame carrying no IP (ARP, LLDP, STP, ...)
+  unsupported_linktype,  // link type weir does not parse
+  truncated_l2,          // link-layer / VLAN / MPLS / PPPoE header cut by the snap length
+  truncated_l3,          // IP header (or IPv6 extension header) not fully captured
+  bad_ip_header,         // wrong version, IHL < 5, extension header length past the packet
+  bad_ip_length,         // IP total / payload length smaller than the header or larger than the frame
+  truncated_l4,          // TCP/UDP/SCTP ports or ICMP type/code not captured
+  bad_l4_header,         // e.g. TCP data offset < 5, UDP length inconsistent with IP payload
+  fragment_orphan,       // non-first fragment whose first fragment was not seen (or timed out)
+  kCount
+};
+inline constexpr std::size_t kNumDecodeOutcomes = static_cast<std::size_t>(DecodeOutcome::kCount);
+std::string_view decode_outcome_name(DecodeOutcome o) noexcept;
+
+struct DecodeConfig {
+  bool bidirectional = true;   // store keys in canonical order (see flow_key.hpp)
+  bool vlan_key = false;       // put the outer VLAN id into the key
+  uint64_t frag_timeout_ns = 30'000'000'000ull;
+  uint32_t frag_cache_entries = 4096;  // power of two
+};
+
+struct DecoderStats {
+  uint64_t fragments_first = 0;    // first fragments stored in the cache
+  uint64_t fragments_attributed = 0;  // non-first fragments given their flow's ports
+  uint64_t frag_cache_overwrites = 0; // entries displaced before timing out
+};
+
+class Decoder {
+ public:
+  explicit Decoder(const DecodeConfig& cfg);  // allocates the fragment cache up front
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decodes pv. On `flow`, out.key / ip_bytes / wire_bytes / vlan / tcp_flags / bits are
+  // set (ts_ns, index and hash are the caller's). now_ns drives fragment timeouts.
+  DecodeOutcome decode(const PacketView& pv, uint64_t now_ns, PacketMeta& out) noexcept;
+
+  const DecoderStats& stats() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weir

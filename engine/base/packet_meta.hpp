@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// PacketMeta: what the decoder extracts from a frame and what a worker needs to meter
+// it. The reader thread decodes; workers never touch packet bytes, so the capture
+// buffer can be released as soon as a burst is decoded.
+//
+// 72 bytes: 40 key + 32 metadata. A worker reads it once, sequentially.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/base/flow_key.hpp"
+
+namespace weir {
+
+struct PacketMeta {
+  FlowKey key;              // canonical when bidirectional (see flow_key.hpp)
+  uint64_t ts_ns = 0;       // effective time: max(timestamps so far) -- never goes back
+  uint64_t index = 0;       // 0-based position in the input (all files, all packets)
+  uint32_t hash = 0;        // xxHash of key (set by the engine, not the decoder)
+  uint32_t ip_bytes = 0;    // IPv4 total length, or IPv6 40 + payload length
+  uint32_t wire_bytes = 0;  // frame length on the wire
+  uint16_t vlan = 0;        // outer VLAN id (0 = untagged), whether keyed or not
+  uint8_t tcp_flags = 0;    // FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80
+  uint8_t bits = 0;         // kReversed | kIcmpReply | ...
+
+  static constexpr uint8_t kReversed = 1;   // packet source is endpoint b of the key
+  static constexpr uint8_t kIcmpEcho = 2;   // ICMP/ICMPv6 echo request or reply
+  static constexpr uint8_t kIcmpReply = 4;  // ... and it is a reply
+  static constexpr uint8_t kFragment = 8;   // non-first fragment attributed by the cache
+
+  bool reversed() const noexcept { return bits & kReversed; }
+};
+static_assert(sizeof(PacketMeta) == 72);
+
+}  // namespace weir

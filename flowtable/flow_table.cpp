@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "flowtable/flow_table.hpp"
+
+#include <sys/mman.h>
+
+#include <emmintrin.h>
+
+#include <bit>
+#include <cstring>
+#include <new>
+
+#include "flowtable/flow_hash.hpp"
+
+namespace weir {
+
+FlowTable::Mapping::Mapping(std::size_t n) : bytes(n ? n : 1) {
+  p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+           -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+}
+
+FlowTable::Mapping::~Mapping() {
+  if (p) munmap(p, bytes);
+}
+
+FlowTable::FlowTable(uint32_t capacity)
+    : capacity_(capacity ? capacity : 1),
+      mask_([this] {
+        uint32_t n = 1;
+        while (n * 4 < capacity_) n <<= 1;
+        return n - 1;
+      }()),
+      bucket_mem_((std::size_t{mask_} + 1) * sizeof(Bucket)),
+      slot_mem_(std::size_t{capacity_} * sizeof(FlowState)),
+      free_mem_(std::size_t{capacity_} * sizeof(uint32_t)),
+      live_mem_(capacity_),
+      buckets_(static_cast<Bucket*>(bucket_mem_.p)),
+      slots_(static_cast<FlowState*>(slot_mem_.p)),
+      free_(static_cast<uint32_t*>(free_mem_.p)),
+      free_top_(0),
+      live_(static_cast<uint8_t*>(live_mem_.p)) {}
+
+FlowTable::~FlowTable() = default;
+
+std::size_t FlowTable::memory_bytes() const noexcept {
+  return bucket_mem_.bytes + slot_mem_.bytes + free_mem_.bytes + live_mem_.bytes;
+}
+
+uint32_t FlowTable::match(const Bucket& b, uint16_t t) noexcept {
+  const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(b.tag));
+  const __m128i eq = _mm_cmpeq_epi16(tags, _mm_set1_epi16(static_cast<short>(t)));
+  // Narrow the eight 16-bit lanes to bytes so movemask gives one bit per way.
+  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128())));
+}
+
+void FlowTable::prefetch_candidates(uint32_t hash) const noexcept {
+  const Bucket& b = buckets_[hash & mask_];
+  for (uint32_t m = match(b, tag_of(hash)); m; m &= m - 1) {
+    prefetch(&slots_[b.slot[std::countr_zero(m)]]);
+  }
+}
+
+uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
+  const uint16_t t = tag_of(hash);
+  uint32_t bi = hash & mask_;
+  for (;;) {
+    const Bucket& b = buckets_[bi];
+    for (uint32_t m = match(b, t); m; m &= m - 1) {
+      const uint32_t s = b.slot[std::countr_zero(m)];
+      if (slots_[s].key == key) return s;
+    }
+    if (b.overflow == 0) return kNoSlot;
+    bi = (bi + 1) & mask_;
+  }
+}
+
+uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash) noexcept {
+  if (size_ == capacity_) return kNoSlot;
+  // Slots not yet handed out are taken in order; freed ones are reused LIFO (warm).
+  uint32_t s;
+  if (free_top_ > 0) {
+    s = free_[--free_top_];
+  } else {
+    s = size_;  // never freed any: the next untouched slot
+  }
+  // Invariant: while free_top_ == 0, slots [0, size_) are exactly the live ones.
+  uint32_t bi = hash & mask_;
+  for (;;) {
+    Bucket& b = buckets_[bi];
+    const uint32_t empty = match(b, 0);
+    if (empty) {
+      const int w = std::countr_zero(empty);
+      b.tag[w] = tag_of(hash);
+      b.slot[w] = s;
+      break;
+    }
+    ++b.overflow;
+    bi = (bi + 1) & mask_;
+  }
+  ++size_;
+  live_[s] = 1;
+  FlowState& f = slots_[s];
+  std::memset(static_cast<void*>(&f), 0, sizeof(FlowState));
+  f.key = key;
+  return s;
+}
+
+void FlowTable::erase(uint32_t slot, uint32_t hash) noexcept {
+  const uint16_t t = tag_of(hash);
+  uint32_t bi = hash & mask_;
+  for (;;) {
+    Bucket& b = buckets_[bi];
+    for (uint32_t m = match(b, t); m; m &= m - 1) {
+      const int w = std::countr_zero(m);
+      if (b.slot[w] == slot) {
+        b.tag[w] = 0;
+        --size_;
+        live_[slot] = 0;
+        free_[free_top_++] = slot;
+        return;
+      }
+    }
+    // Not here: it was placed past this bucket, which counted it as overflow.
+    --b.overflow;
+    bi = (bi + 1) & mask_;
+  }
+}
+
+uint32_t FlowTable::lru_victim(uint32_t hash) const noexcept {
+  uint32_t best = kNoSlot;
+  uint64_t best_last = UINT64_MAX;
+  uint32_t seen = 0;
+  uint32_t bi = hash & mask_;
+  for (uint32_t probed = 0; probed <= mask_ && seen < 16; ++probed) {
+    const Bucket& b = buckets_[bi];
+    for (uint32_t w = 0; w < kWays; ++w) {
+      if (b.tag[w] == 0) continue;
+      const FlowState& f = slots_[b.slot[w]];
+      const uint64_t last = f.first_ns + f.last_rel.get();
+      if (last < best_last || best == kNoSlot) {
+        best_last = last;
+        best = b.slot[w];
+      }
+      ++seen;
+    }
+    bi = (bi + 1) & mask_;
+  }
+  return best;
+}
+
+}  // namespace weir

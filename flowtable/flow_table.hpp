@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// FlowTable: one worker's flow storage and index. One owning thread, no locks.
+//
+// Design: slots_ is a preallocated array of `capacity` FlowState (256 B each) with a
+// free list of slot indices, so a record can be addressed by a stable uint32 (the timer
+// wheel links by it). The index is open addressing over 64-byte buckets of 8 ways:
+// 8 16-bit tags (0 = empty) and 8 slot indices, plus an overflow count. A key lives in
+// its home bucket (hash & mask) or, when that is full, in the next bucket with room
+// (linear probing by bucket); every bucket passed on the way counts one more overflow,
+// so a lookup stops at the first bucket whose overflow is zero, and erase needs no
+// tombstones (it walks the same path and decrements). The bucket count is a power of
+// two >= capacity / 4, so the table is at most 50% full and probes rarely leave the
+// home bucket: one cache line of tags, then one line of the candidate slot.
+//
+// Full table: insert() returns kNoSlot; the caller evicts lru_victim(), the least
+// recently seen flow among the ones stored from the new key's home bucket on (up to 16
+// candidates) -- an exact global LRU would cost a list update on every packet.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/base/common.hpp"
+#include "flowtable/flow_state.hpp"
+
+namespace weir {
+
+class FlowTable {
+ public:
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  static constexpr uint32_t kWays = 8;
+
+  explicit FlowTable(uint32_t capacity);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  uint32_t capacity() const noexcept { return capacity_; }
+  uint32_t size() const noexcept { return size_; }
+
+  void prefetch_bucket(uint32_t hash) const noexcept { prefetch(&buckets_[hash & mask_]); }
+  // Prefetches line 0 of the slots whose tag matches (the likely hit).
+  void prefetch_candidates(uint32_t hash) const noexcept;
+
+  uint32_t find(const FlowKey& key, uint32_t hash) const noexcept;
+  // Key must not be present. Returns the new slot (state zeroed except key) or kNoSlot.
+  uint32_t insert(const FlowKey& key, uint32_t hash) noexcept;
+  // Removes slot from the index and frees it. hash must be the key's hash.
+  void erase(uint32_t slot, uint32_t hash) noexcept;
+  // Least recently seen flow near hash's home bucket; table must not be empty.
+  uint32_t lru_victim(uint32_t hash) const noexcept;
+
+  FlowState& state(uint32_t slot) noexcept { return slots_[slot]; }
+  const FlowState& state(uint32_t slot) const noexcept { return slots_[slot]; }
+  bool live(uint32_t slot) const noexcept { return live_[slot] != 0; }
+
+  // Memory the table holds, for the "bytes per flow" figure.
+  std::size_t memory_bytes() const noexcept;
+
+ private:
+  struct alignas(64) Bucket {
+    uint16_t tag[kWays];
+    uint32_t slot[kWays];
+    uint16_t overflow;
+    uint16_t pad[7];
+  };
+  static_assert(sizeof(Bucket) == 64);
+
+  static uint16_t tag_of(uint32_t hash) noexcept {
+    const auto t = static_cast<uint16_t>(hash >> 16);
+    return t ? t : 1;
+  }
+  // Bit i set <=> way i of b has tag t.
+  static uint32_t match(const Bucket& b, uint16_t t) noexcept;
+
+  // Anonymous mapping: zero pages materialise only when touched, so a table sized for
+  // millions of flows costs resident memory for the slots in use (handed out from 0 up).
+  struct Mapping {
+    void* p = nullptr;
+    std::size_t bytes = 0;
+    Mapping() = default;
+    explicit Mapping(std::size_t n);
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping();
+  };
+
+  uint32_t capacity_;
+  uint32_t size_ = 0;
+  uint32_t mask_;
+  Mapping bucket_mem_;
+  Mapping slot_mem_;
+  Mapping free_mem_;
+  Mapping live_mem_;
+  Bucket* buckets_;
+  FlowState* slots_;
+  uint32_t* free_;     // stack of free slot indices; free_top_ entries
+  uint32_t free_top_;
+  uint8_t* live_;      // per slot
+};
+
+}  // namespace weir

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end: run_pipeline on real captures (conservation, malformed inputs, the
+// flowRecorder oracles) and on generated traffic (determinism across -w, ground truth).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/pipeline.hpp"
+#include "support/captures.hpp"
+#include "support/packet_builder.hpp"
+#include "support/pcap_writer.hpp"
+#include <random>
+
+namespace weir {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream f(p);
+  std::string line;
+  while (std::getline(f, line)) {
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    std::string c;
+    while (std::getline(ss, c, ',')) cols.push_back(c);
+    if (!line.empty() && line.back() == ',') cols.emplace_back();
+    rows.push_back(cols);
+  }
+  return rows;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("weir-engine-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+RunSummary run(EngineConfig cfg, Status* st = nullptr) {
+  RunSummary sum;
+  Status s = run_pipeline(cfg, sum);
+  if (st) *st = s;
+  else EXPECT_TRUE(s) << s.message;
+  return sum;
+}
+
+EngineConfig config_for(const std::string& in, const fs::path& out, uint32_t workers) {
+  EngineConfig c;
+  c.inputs = {in};
+  c.workers = workers;
+  c.sink.path = out.string();
+  return c;
+}
+
+// Column index by header name.
+std::size_t col(const std::vector<std::string>& header, const std::string& name) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+TEST(Pipeline, EveryRealCaptureRunsToCompletionAndConservesPackets) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(test::captures_dir())) {
+    const std::string ext = e.path().extension().string();
+    if (!e.is_regular_file() || (ext != ".pcap" && ext != ".pcapng")) continue;
+    ++files;
+    for (uint32_t w : {1u, 2u}) {
+      Status st;
+      const RunSummary sum = run(config_for(e.path().string(), tmp.path / "out.csv", w), &st);
+      if (!st) {
+        // Only a bad file header may stop a run before it starts.
+        EXPECT_NE(e.path().string().find("malformed"), std::string::npos) << e.path() << ": " << st.message;
+        continue;
+      }
+      EXPECT_TRUE(sum.conserved()) << e.path() << "\n" << sum.format();
+      EXPECT_TRUE(sum.output_error.empty()) << sum.output_error;
+      if (e.path().string().find("malformed") == std::string::npos) {
+        EXPECT_TRUE(sum.input_error.empty()) << e.path() << ": " << sum.input_error;
+      }
+    }
+  }
+  EXPECT_GT(files, 50);
+}
+
+TEST(Pipeline, FlowRecorderOracleHttp1Unidirectional) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  EngineConfig c = config_for(test::captures_dir() + "/tcp/http1.pcap", tmp.path / "u.csv", 1);
+  c.bidirectional = false;
+  const RunSummary sum = run(c);
+  ASSERT_EQ(sum.records_total, 2u);
+  const auto rows = read_csv(tmp.path / "u.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& h = rows[0];
+  std::vector<std::pair<std::string, std::string>> got;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    got.emplace_back(rows[i][col(h, "fwd_packets")], rows[i][col(h, "fwd_ip_bytes")]);
+  }
+  std::sort(got.begin(), got.end());
+  // flowRecorder's own oracle: 4 packets / 221 bytes and 3 / 260 (IPv4 total lengths).
+  EXPECT_EQ(got[0], std::make_pair(std::string("3"), std::string("260")));
+  EXPECT_EQ(got[1], std::make_pair(std::string("4"), std::string("221")));
+}
+
+TEST(Pipeline, FlowRecorderOraclePing1IsOneBiflowOfTwoEachWay) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  const RunSummary sum = run(config_for(test::captures_dir() + "/icmp/PING1.pcap", tmp.path / "b.csv", 1));
+  const auto rows = read_csv(tmp.path / "b.csv");
+  ASSERT_GE(rows.size(), 2u);
+  const auto& h = rows[0];
+  // Two echo exchanges with one identifier: one biflow, 2 packets / 168 bytes each way.
+  ASSERT_EQ(sum.records_total, 1u);
+  EXPECT_EQ(rows[1][col(h, "fwd_packets")], "2");
+  EXPECT_EQ(rows[1][col(h, "fwd_ip_bytes")], "168");
+  EXPECT_EQ(rows[1][col(h, "bwd_packets")], "2");
+  EXPECT_EQ(rows[1][col(h, "bwd_ip_bytes")], "168");
+}
+
+TEST(Pipeline, FlowRecorderOracleSynOnlyAndSynExpiration) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  const RunSummary one = run(config_for(test::captures_dir() + "/tcp/tcp_syn_only.pcap", tmp.path / "a.csv", 1));
+  EXPECT_EQ(one.records_total, 1u);
+  const auto rows = read_csv(tmp.path / "a.csv");
+  EXPECT_EQ(rows[1][col(rows[0], "fwd_ip_bytes")], "60");
+  EngineConfig c = config_for(test::captures_dir() + "/tcp/tcp_syn_flow_expiration.pcap", tmp.path / "b.csv", 2);
+  c.idle_timeout_ns = 3600ull * 1'000'000'000;
+  const RunSummary two = run(c);
+  EXPECT_EQ(two.records_total, 2u);
+  EXPECT_EQ(two.records[static_cast<std::size_t>(EndReason::idle)], 1u);
+}
+
+TEST(Pipeline, OutputIsByteIdenticalForAnyWorkerCountOnRealCaptures) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  for (const char* f : {"mixed/netflix.pcap", "mixed/iphone.pcap", "udp/DnsPackets.pcap"}) {
+    std::string first;
+    for (uint32_t w : {1u, 2u, 3u}) {
+      run(config_for(test::captures_dir() + "/" + f, tmp.path / "o.csv", w));
+      const std::string out = slurp(tmp.path / "o.csv");
+      if (w == 1) {
+        first = out;
+        EXPECT_GT(out.size(), 100u);
+      } else {
+        EXPECT_EQ(out, first) << f << " differs with -w " << w;
+      }
+    }
+  }
+}
+
+// Synthetic traffic that exercises every expiry rule: short idle and active timeouts,
+// FIN and RST closes, ICMP echo, IPv6, VLAN tags and both directions.
+std::vector<test::PcapRecord> synthetic_traffic(uint32_t n_packets, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<test::PcapRecord> recs;
+  uint64_t t = 1'700'000'000ull * 1'000'000'000;
+  for (uint32_t i = 0; i < n_packets; ++i) {
+    t += rng() % 20'000'000;  // up to 20 ms between packets
+    const uint32_t flow = static_cast<uint32_t>(rng() % 400);
+    const bool rev = rng() % 2;
+    const std::string a = "10.0." + std::to_string(flow / 200) + "." + std::to_string(flow % 200 + 1);
+    const std::string b = "192.168.1.1";
+    test::PacketBuilder pb;
+    pb.eth();
+    if (flow % 7 == 0) pb.vlan(static_cast<uint16_t>(100 + flow % 3));
+    const uint16_t cport = static_cast<uint16_t>(20000 + flow);
+    switch (flow % 5) {
+      case 0:
+      case 1: {
+        pb.ipv4(rev ? b : a, rev ? a : b);
+        const uint8_t fl = rng() % 40 == 0 ? test::kFin | test::kAck
+                           : rng() % 80 == 0 ? test::kRst
+                                             : test::kAck;
+        pb.tcp(rev ? 443 : cport, rev ? cport : 443, fl).payload(rng() % 1400);
+        break;
+      }
+      case 2:
+        pb.ipv4(rev ? b : a, rev ? a : b).udp(rev ? 53 : cport, rev ? cport : 53).payload(rng() % 500);
+        break;
+      case 3:
+        pb.ipv4(rev ? b : a, rev ? a : b).icmp(rev ? 0 : 8, 0, static_cast<uint16_t>(flow)).payload(56);
+        break;
+      default: {
+        const std::string a6 = "fd00::" + std::to_string(flow), b6 = "2001:db8::1";
+        pb.ipv6(rev ? b6 : a6, rev ? a6 : b6).udp(rev ? 443 : cport, rev ? cport : 443).payload(rng() % 1200);
+      }
+    }
+    const test::Frame f = pb.build();
+    recs.push_back({t, f.bytes, f.wire_len});
+  }
+  return recs;
+}
+
+TEST(Pipeline, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule) {
+  TempDir tmp;
+  const auto recs = synthetic_traffic(30000, 7);
+  const std::string in = (tmp.path / "syn.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, recs));
+  for (bool bidir : {true, false}) {
+    for (OutputFormat fmt : {OutputFormat::csv, OutputFormat::binary}) {
+      std::string first;
+      RunSummary first_sum;
+      for (uint32_t w : {1u, 2u, 3u}) {
+        EngineConfig c = config_for(in, tmp.path / "o", w);
+        c.bidirectional = bidir;
+        c.sink.format = fmt;
+        c.idle_timeout_ns = 2'000'000'000;     // 2 s: gaps of a quiet flow exceed it
+        c.active_timeout_ns = 30'000'000'000;  // 30 s: long flows get cut
+        c.tcp_close_grace_ns = 500'000'000;
+        const RunSummary sum = run(c);
+        ASSERT_TRUE(sum.conserved()) << sum.format();
+        const std::string out = slurp(tmp.path / "o");
+        if (w == 1) {
+          first = out;
+          first_sum = sum;
+          for (std::size_t r : {0u, 1u, 2u}) EXPECT_GT(sum.records[r], 0u) << "end reason " << r;
+        } else {
+          EXPECT_EQ(out, first) << "-w " << w << (bidir ? " -d b" : " -d u");
+          EXPECT_EQ(sum.records, first_sum.records);
+        }
+      }
+    }
+  }
+}
+
+TEST(Pipeline, MissingInputIsAnOpenError) {
+  TempDir tmp;
+  Status st;
+  run(config_for((tmp.path / "nope.pcap").string(), tmp.path / "o.csv", 1), &st);
+  EXPECT_FALSE(st);
+  EXPECT_NE(st.message.find("nope.pcap"), std::string::npos) << st.message;
+  EXPECT_FALSE(fs::exists(tmp.path / "o.csv"));
+}
+
+TEST(Pipeline, CorruptRecordKeepsTheFlowsReadBeforeIt) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  // 6 good TLS packets, then a garbage record header.
+  const RunSummary sum =
+      run(config_for(test::captures_dir() + "/malformed/tls_DER-incomplete-header.pcap", tmp.path / "o.csv", 2));
+  EXPECT_FALSE(sum.input_error.empty());
+  EXPECT_EQ(sum.packets_read, 6u);
+  EXPECT_EQ(sum.records_written, 1u);
+  EXPECT_TRUE(sum.conserved());
+  EXPECT_TRUE(fs::exists(tmp.path / "o.csv"));
+}
+
+}  // namespace
+}  // namespace weir
