@@ -151,6 +151,7 @@ TEST(Pipeline, FlowRecorderOracleSynOnlyAndSynExpiration) {
   EXPECT_EQ(rows[1][col(rows[0], "fwd_ip_bytes")], "60");
   EngineConfig c = config_for(test::captures_dir() + "/tcp/tcp_syn_flow_expiration.pcap", tmp.path / "b.csv", 2);
   c.idle_timeout_ns = 3600ull * 1'000'000'000;
+  c.active_timeout_ns = 7200ull * 1'000'000'000;  // flowRecorder has no active timeout
   const RunSummary two = run(c);
   EXPECT_EQ(two.records_total, 2u);
   EXPECT_EQ(two.records[static_cast<std::size_t>(EndReason::idle)], 1u);
@@ -230,7 +231,7 @@ TEST(Pipeline, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule)
         EngineConfig c = config_for(in, tmp.path / "o", w);
         c.bidirectional = bidir;
         c.sink.format = fmt;
-        c.idle_timeout_ns = 2'000'000'000;     // 2 s: gaps of a quiet flow exceed it
+        c.idle_timeout_ns = 15'000'000'000;    // 15 s: ~4 s mean gap per flow, some exceed it
         c.active_timeout_ns = 30'000'000'000;  // 30 s: long flows get cut
         c.tcp_close_grace_ns = 500'000'000;
         const RunSummary sum = run(c);

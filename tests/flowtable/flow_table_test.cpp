@@ -125,7 +125,7 @@ MeterConfig cfg_with(uint64_t idle_s, uint64_t active_s = 1800) {
 }
 
 TEST(FlowMeter, TwoSynsFurtherApartThanIdleTimeoutMakeTwoRecords) {
-  MeterRig r(cfg_with(3600));
+  MeterRig r(cfg_with(3600, 7200));
   r.pkt(1, kT0, false, 0x02);
   r.pkt(1, kT0 + 3601 * kSec, false, 0x02);
   const auto recs = r.finish();
