@@ -56,7 +56,13 @@ uint32_t FlowTable::match(const Bucket& b, uint16_t t) noexcept {
 void FlowTable::prefetch_candidates(uint32_t hash) const noexcept {
   const Bucket& b = buckets_[hash & mask_];
   for (uint32_t m = match(b, tag_of(hash)); m; m &= m - 1) {
-    prefetch(&slots_[b.slot[std::countr_zero(m)]]);
+    // All four lines: line 0 for the key compare, the direction lines for account()
+    // (which direction is unknown until line 0 is read, and waiting would serialise).
+    const auto* line = reinterpret_cast<const char*>(&slots_[b.slot[std::countr_zero(m)]]);
+    prefetch(line);
+    prefetch(line + 64);
+    prefetch(line + 128);
+    prefetch(line + 192);
   }
 }
 
