@@ -73,6 +73,27 @@ std::string RunSummary::format() const {
 
 namespace weir {
 
+namespace {
+// A JSON string literal (RFC 8259 escapes), or null for an empty message.
+std::string json_string_or_null(const std::string& s) {
+  if (s.empty()) return "null";
+  std::string o = "\"";
+  for (const unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      o += '\\';
+      o += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char u[8];
+      std::snprintf(u, sizeof u, "\\u%04x", c);
+      o += u;
+    } else {
+      o += static_cast<char>(c);
+    }
+  }
+  return o + "\"";
+}
+}  // namespace
+
 std::string RunSummary::to_json() const {
   std::string j = "{\n";
   auto num = [&j](const char* k, uint64_t v, bool comma = true) {
@@ -100,8 +121,8 @@ std::string RunSummary::to_json() const {
   std::snprintf(e, sizeof e, "%.6f", elapsed_s);
   j += std::string("  \"elapsed_s\": ") + e + ",\n";
   j += std::string("  \"conserved\": ") + (conserved() ? "true" : "false") + ",\n";
-  j += std::string("  \"input_error\": ") + (input_error.empty() ? "null" : "\"error\"") + ",\n";
-  j += std::string("  \"output_error\": ") + (output_error.empty() ? "null" : "\"error\"") + "\n}\n";
+  j += std::string("  \"input_error\": ") + json_string_or_null(input_error) + ",\n";
+  j += std::string("  \"output_error\": ") + json_string_or_null(output_error) + "\n}\n";
   return j;
 }
 

@@ -326,7 +326,7 @@ bool FileSource::start_input(size_t i) noexcept {
   h = in_.cur;
   const uint16_t major = ld16(h + 4, swap), minor = ld16(h + 6, swap);
   if (major != 2) {
-    fail(Errc::unsupported, kNoOffset, "unsupported pcap version %u.%u", major, minor);
+    fail(Errc::unsupported, 4, "unsupported pcap version %u.%u", major, minor);
     return false;
   }
   const uint32_t snaplen = ld32(h + 16, swap);

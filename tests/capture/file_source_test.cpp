@@ -488,7 +488,7 @@ TEST(FileSourceReal, MalformedOutcomes) {
       {"ipv4_invalid_hdr_length.pcap", true, 1, RxStatus::end_of_file, ""},
       {"ipv6_invalid_length.pcap", true, 1, RxStatus::end_of_file, ""},
       {"pcap-invalid-version-1.pcap", false, 0, RxStatus::error,
-       "unsupported pcap version 1.4"},
+       "byte 4: unsupported pcap version 1.4"},
       {"pcapng-invalid-vers-1.pcapng", false, 0, RxStatus::error,
        "byte 0: unsupported pcapng version 0.1"},
       {"pim_header_asan-2.pcap", true, 3, RxStatus::end_of_file, ""},
@@ -681,7 +681,7 @@ TEST(FileSource, HeaderErrors) {
   v3.minor = 1;
   s = open_file_source({{dir.write("v3.pcap", pcap_header(v3))}}, src);
   EXPECT_EQ(s.code, Errc::unsupported);
-  EXPECT_NE(s.message.find("v3.pcap: unsupported pcap version 3.1"), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("v3.pcap: byte 4: unsupported pcap version 3.1"), std::string::npos) << s.message;
 
   Ng ng;
   ng.shb("", 2, 0);

@@ -270,6 +270,18 @@ TEST(Pipeline, CorruptRecordKeepsTheFlowsReadBeforeIt) {
   EXPECT_EQ(sum.records_written, 1u);
   EXPECT_TRUE(sum.conserved());
   EXPECT_TRUE(fs::exists(tmp.path / "o.csv"));
+  // The machine-readable summary carries the message itself (file, byte offset, what).
+  const std::string j = sum.to_json();
+  EXPECT_NE(j.find("\"input_error\": \"" + sum.input_error), std::string::npos) << j;
+  EXPECT_NE(sum.input_error.find("byte 5035"), std::string::npos) << sum.input_error;
+}
+
+TEST(Summary, JsonEscapesMessages) {
+  RunSummary s;
+  s.output_error = "disk \"full\"\n";
+  const std::string j = s.to_json();
+  EXPECT_NE(j.find(R"("output_error": "disk \"full\"\u000a")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("input_error": null)"), std::string::npos) << j;
 }
 
 }  // namespace
