@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/gen/traffic_gen.hpp"
 #include "engine/pipeline.hpp"
 #include "support/captures.hpp"
 #include "support/packet_builder.hpp"
@@ -283,6 +285,113 @@ TEST(Summary, JsonEscapesMessages) {
   EXPECT_NE(j.find(R"("output_error": "disk \"full\"\u000a")"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("input_error": null)"), std::string::npos) << j;
 }
+
+// weir gen's per-flow ground truth against weir's own output: with timeouts longer than
+// the trace, every generated flow is exactly one biflow (or one record per direction that
+// carried packets), with the truth's packets and IP / L2 bytes per direction.
+class GenTruth : public ::testing::TestWithParam<GenProfile> {};
+
+TEST_P(GenTruth, EveryGeneratedFlowIsOneRecordWithItsExactCounts) {
+  TempDir tmp;
+  GenConfig g;
+  g.profile = GetParam();
+  g.packets = 40'000;
+  g.seed = 11;
+  g.output = (tmp.path / "g.pcap").string();
+  g.truth_prefix = (tmp.path / "g").string();
+  if (g.profile == GenProfile::linerate) g.concurrency = 5'000;
+  GenTotals totals;
+  ASSERT_TRUE(generate(g, &totals));
+  // Truth: key -> {client endpoint, packets, ip bytes, l2 bytes per direction}.
+  struct Flow {
+    std::string client;
+    uint64_t pkts[2], ip[2], l2[2];
+  };
+  std::map<std::string, Flow> truth;
+  uint64_t uni = 0;
+  {
+    const auto rows = [&] {
+      std::vector<std::vector<std::string>> r;
+      std::ifstream f(tmp.path / "g.flows.tsv");
+      std::string line;
+      while (std::getline(f, line)) {
+        std::vector<std::string> cols;
+        std::stringstream ss(line);
+        std::string c;
+        while (std::getline(ss, c, '\t')) cols.push_back(c);
+        r.push_back(cols);
+      }
+      return r;
+    }();
+    ASSERT_GT(rows.size(), 1u);
+    const auto& h = rows[0];
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      const std::string a = r[col(h, "client")] + "/" + r[col(h, "cport")];
+      const std::string b = r[col(h, "server")] + "/" + r[col(h, "sport")];
+      const std::string key = r[col(h, "proto")] + "|" + r[col(h, "vlan")] + "|" + std::min(a, b) + "|" + std::max(a, b);
+      Flow f{a, {}, {}, {}};
+      const char* dirs[2] = {"c2s", "s2c"};
+      for (int d = 0; d < 2; ++d) {
+        f.pkts[d] = std::stoull(r[col(h, std::string("pkts_") + dirs[d])]);
+        f.ip[d] = std::stoull(r[col(h, std::string("ip_bytes_") + dirs[d])]);
+        f.l2[d] = std::stoull(r[col(h, std::string("l2_bytes_") + dirs[d])]);
+        uni += f.pkts[d] > 0;
+      }
+      ASSERT_TRUE(truth.emplace(key, f).second) << "truth keys must be unique: " << key;
+    }
+  }
+  for (bool bidir : {true, false}) {
+    SCOPED_TRACE(bidir ? "-d b" : "-d u");
+    EngineConfig c = config_for(g.output, tmp.path / "o.csv", 2);
+    c.bidirectional = bidir;
+    c.idle_timeout_ns = c.active_timeout_ns = 72ull * 3600 * 1'000'000'000;
+    c.max_flows = 4'000'000;
+    const RunSummary sum = run(c);
+    ASSERT_TRUE(sum.conserved());
+    EXPECT_EQ(sum.packets_read, totals.all.packets);
+    EXPECT_EQ(sum.records_total, bidir ? truth.size() : uni);
+    const auto rows = read_csv(tmp.path / "o.csv");
+    const auto& h = rows[0];
+    std::map<std::string, Flow> got;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      const bool icmp = r[col(h, "proto")] == "1" || r[col(h, "proto")] == "58";
+      const std::string sp = icmp ? r[col(h, "icmp_id")] : r[col(h, "src_port")];
+      const std::string dp = icmp ? r[col(h, "icmp_id")] : r[col(h, "dst_port")];
+      const std::string a = r[col(h, "src_addr")] + "/" + sp, b = r[col(h, "dst_addr")] + "/" + dp;
+      const std::string key = r[col(h, "proto")] + "|" + r[col(h, "vlan_id")] + "|" + std::min(a, b) + "|" + std::max(a, b);
+      auto it = truth.find(key);
+      ASSERT_NE(it, truth.end()) << "record not in the truth: " << key;
+      Flow& f = got.try_emplace(key, Flow{it->second.client, {}, {}, {}}).first->second;
+      const int fwd = a == f.client ? 0 : 1;  // truth direction of this record's forward side
+      f.pkts[fwd] += std::stoull(r[col(h, "fwd_packets")]);
+      f.ip[fwd] += std::stoull(r[col(h, "fwd_ip_bytes")]);
+      f.l2[fwd] += std::stoull(r[col(h, "fwd_l2_bytes")]);
+      if (bidir) {
+        f.pkts[1 - fwd] += std::stoull(r[col(h, "bwd_packets")]);
+        f.ip[1 - fwd] += std::stoull(r[col(h, "bwd_ip_bytes")]);
+        f.l2[1 - fwd] += std::stoull(r[col(h, "bwd_l2_bytes")]);
+      }
+    }
+    ASSERT_EQ(got.size(), truth.size());
+    std::size_t mismatched = 0;
+    for (const auto& [key, t] : truth) {
+      const Flow& w = got.at(key);
+      for (int d = 0; d < 2; ++d) {
+        if (w.pkts[d] != t.pkts[d] || w.ip[d] != t.ip[d] || w.l2[d] != t.l2[d]) {
+          if (++mismatched <= 5) ADD_FAILURE() << key << " direction " << d << ": weir " << w.pkts[d] << " pkts "
+                                               << w.ip[d] << " B, truth " << t.pkts[d] << " pkts " << t.ip[d] << " B";
+        }
+      }
+    }
+    EXPECT_EQ(mismatched, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, GenTruth,
+                         ::testing::Values(GenProfile::mixed, GenProfile::linerate, GenProfile::churn,
+                                           GenProfile::elephants));
 
 }  // namespace
 }  // namespace weir
