@@ -38,6 +38,7 @@ struct PacketBatch {
 
 struct RecordBatch {
   uint32_t n = 0;
+  bool eof = false;  // end-of-input records, in ascending flow_id (FlowMeter::finish)
   std::array<FlowRecord, FlowMeter::kChunk> recs;
 };
 
@@ -62,6 +63,7 @@ class RingEmitter final : public RecordEmitter {
     while ((b = ring_.claim()) == nullptr) bo.pause();
     std::copy(recs.begin(), recs.end(), b->recs.begin());
     b->n = static_cast<uint32_t>(recs.size());
+    b->eof = !recs.empty() && recs.front().end_reason == EndReason::eof;
     ring_.publish();
   }
 
@@ -69,13 +71,40 @@ class RingEmitter final : public RecordEmitter {
   SpscRing<RecordBatch, 8>& ring_;
 };
 
-class OrdererEmitter final : public RecordEmitter {
+// Writes ordered records to the sink; remembers the first error and stops writing.
+struct SinkWriter {
+  FlowSink* sink;
+  std::string error;
+  uint64_t written = 0;
+  void operator()(std::span<const FlowRecord> recs) {
+    if (!error.empty()) return;
+    Status s = sink->write_burst(recs);
+    if (!s) {
+      error = s.message;
+      return;
+    }
+    written += recs.size();
+  }
+};
+
+// -w 1: records go to the orderer; at end of input (already in output order) straight
+// to the sink.
+class InlineEmitter final : public RecordEmitter {
  public:
-  explicit OrdererEmitter(RecordOrderer& o) : o_(o) {}
-  void emit(std::span<const FlowRecord> recs) override { o_.add(recs); }
+  InlineEmitter(RecordOrderer& o, SinkWriter& w) : o_(o), w_(w) {}
+  void emit(std::span<const FlowRecord> recs) override {
+    if (direct_) {
+      w_(recs);
+    } else {
+      o_.add(recs);
+    }
+  }
+  void go_direct() noexcept { direct_ = true; }
 
  private:
   RecordOrderer& o_;
+  SinkWriter& w_;
+  bool direct_ = false;
 };
 
 void worker_main(WorkerCtx& w, MeterConfig mc) {
@@ -103,53 +132,37 @@ void worker_main(WorkerCtx& w, MeterConfig mc) {
     }
     w.live.store(meter.stats().live, std::memory_order_relaxed);
   }
+  // Every record still to come ends at eof (expiry_ns = UINT64_MAX): publish the
+  // records that ended earlier, then let the merger release all of them.
+  meter.flush();
+  w.watermark_ns.store(UINT64_MAX, std::memory_order_release);
   meter.finish();
   w.stats = meter.stats();
   w.done.store(true, std::memory_order_release);
 }
 
-// Writes ordered records to the sink; remembers the first error and stops writing.
-struct SinkWriter {
-  FlowSink* sink;
-  std::string error;
-  uint64_t written = 0;
-  void operator()(std::span<const FlowRecord> recs) {
-    if (!error.empty()) return;
-    Status s = sink->write_burst(recs);
-    if (!s) {
-      error = s.message;
-      return;
-    }
-    written += recs.size();
-  }
-};
-
+// Two phases. (1) Until every worker has published watermark UINT64_MAX: move records
+// into the orderer and release those below the smallest watermark. (2) End of input:
+// release the rest, then k-way merge the workers' end-of-input streams (each already in
+// flow_id order) straight to the sink -- nothing is held but one batch per worker.
 void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, SinkWriter& out,
                  std::size_t& peak_pending) {
   RecordOrderer ord;
   Backoff bo;
   for (;;) {
     uint64_t wmin = UINT64_MAX;
-    bool all_done = true;
-    for (auto& w : workers) {
-      if (!w->done.load(std::memory_order_acquire)) {
-        all_done = false;
-        wmin = std::min(wmin, w->watermark_ns.load(std::memory_order_acquire));
-      }
-    }
+    for (auto& w : workers) wmin = std::min(wmin, w->watermark_ns.load(std::memory_order_acquire));
     bool got = false;
     for (auto& w : workers) {
       while (RecordBatch* b = w->out.front()) {
+        if (b->eof) break;  // phase 2 material
         ord.add(std::span<const FlowRecord>(b->recs.data(), b->n));
         w->out.pop();
         got = true;
       }
     }
-    if (all_done) {  // done was read before draining: nothing more can come
-      ord.release(UINT64_MAX, out);
-      break;
-    }
     ord.release(wmin, out);
+    if (wmin == UINT64_MAX) break;  // read before draining: no earlier record can follow
     if (got) {
       bo.reset();
     } else {
@@ -157,6 +170,65 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, SinkWriter& o
     }
   }
   peak_pending = ord.peak_pending();
+
+  struct Cursor {
+    RecordBatch* b = nullptr;
+    uint32_t i = 0;
+    bool exhausted = false;
+  };
+  std::vector<Cursor> cur(workers.size());
+  std::vector<FlowRecord> chunk;
+  chunk.reserve(FlowMeter::kChunk);
+  for (;;) {
+    // Every worker needs a current record (or to be finished) before one can be chosen.
+    bool waiting = false;
+    for (std::size_t k = 0; k < workers.size(); ++k) {
+      Cursor& c = cur[k];
+      while (!c.b && !c.exhausted) {
+        const bool done = workers[k]->done.load(std::memory_order_acquire);
+        c.b = workers[k]->out.front();  // after `done`: a finished worker's ring is final
+        if (c.b && c.b->n == 0) {
+          workers[k]->out.pop();
+          c.b = nullptr;
+          continue;
+        }
+        if (!c.b) {
+          if (done) c.exhausted = true;
+          else break;
+        }
+        c.i = 0;
+      }
+      if (!c.b && !c.exhausted) waiting = true;
+    }
+    if (waiting) {
+      if (!chunk.empty()) {
+        out(std::span<const FlowRecord>(chunk));
+        chunk.clear();
+      }
+      bo.pause();
+      continue;
+    }
+    bo.reset();
+    std::size_t best = workers.size();
+    for (std::size_t k = 0; k < workers.size(); ++k) {
+      if (cur[k].b && (best == workers.size() ||
+                       cur[k].b->recs[cur[k].i].flow_id < cur[best].b->recs[cur[best].i].flow_id)) {
+        best = k;
+      }
+    }
+    if (best == workers.size()) break;  // all exhausted
+    Cursor& c = cur[best];
+    chunk.push_back(c.b->recs[c.i]);
+    if (chunk.size() == FlowMeter::kChunk) {
+      out(std::span<const FlowRecord>(chunk));
+      chunk.clear();
+    }
+    if (++c.i == c.b->n) {
+      workers[best]->out.pop();
+      c.b = nullptr;
+    }
+  }
+  if (!chunk.empty()) out(std::span<const FlowRecord>(chunk));
 }
 
 // Progress line on stderr, at most twice a second.
@@ -283,9 +355,9 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
       if (note_status(r)) break;
     }
     benchmark_sink = checksum;
-  } else if (n_workers == 1) {
+  } else if (n_workers == 1 && !getenv("WEIR_EXP_THREADED")) {
     RecordOrderer ord;
-    OrdererEmitter em(ord);
+    InlineEmitter em(ord, writer);
     FlowMeter meter(mc, em);
     std::array<PacketMeta, kRxBurst> metas;
     for (uint64_t bursts = 0;; ++bursts) {
@@ -299,8 +371,12 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
       if ((bursts & 63) == 0) progress.maybe_print(sum.packets_read, sum.wire_bytes_read, meter.stats().live);
       if (note_status(r)) break;
     }
-    meter.finish();
+    // Records that ended before the input did, then the end-of-input ones, which
+    // finish() emits in flow_id order -- the output order -- straight to the sink.
+    meter.flush();
     ord.release(UINT64_MAX, writer);
+    em.go_direct();
+    meter.finish();
     const MeterStats& ms = meter.stats();
     sum.packets_metered = ms.packets;
     sum.records = ms.records;

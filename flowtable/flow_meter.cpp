@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "flowtable/flow_hash.hpp"
 
@@ -231,13 +233,25 @@ void FlowMeter::process_one(const PacketMeta& p) noexcept {
 }
 
 void FlowMeter::process_burst(std::span<const PacketMeta> pkts) noexcept {
-  // Pass 1: bucket lines; pass 2: candidate slot lines; pass 3: the work, all in cache.
-  constexpr std::size_t kGroup = 32;
-  for (std::size_t base = 0; base < pkts.size(); base += kGroup) {
-    const std::size_t end = std::min(pkts.size(), base + kGroup);
-    for (std::size_t i = base; i < end; ++i) table_.prefetch_bucket(pkts[i].hash);
-    for (std::size_t i = base; i < end; ++i) table_.prefetch_candidates(pkts[i].hash);
-    for (std::size_t i = base; i < end; ++i) process_one(pkts[i]);
+  // Software pipeline over groups of kGroup packets, so each memory access has a whole
+  // group's worth of work to hide behind: while group g is metered, the candidate slot
+  // lines of group g+1 (whose buckets arrived meanwhile) and the buckets of group g+2
+  // are being fetched.
+  constexpr std::size_t kGroup = 16;
+  const std::size_t n = pkts.size();
+  auto buckets = [&](std::size_t from) {
+    for (std::size_t i = from, e = std::min(n, from + kGroup); i < e; ++i) table_.prefetch_bucket(pkts[i].hash);
+  };
+  auto candidates = [&](std::size_t from) {
+    for (std::size_t i = from, e = std::min(n, from + kGroup); i < e; ++i) table_.prefetch_candidates(pkts[i].hash);
+  };
+  buckets(0);
+  buckets(kGroup);
+  candidates(0);
+  for (std::size_t base = 0; base < n; base += kGroup) {
+    buckets(base + 2 * kGroup);
+    candidates(base + kGroup);
+    for (std::size_t i = base, e = std::min(n, base + kGroup); i < e; ++i) process_one(pkts[i]);
   }
 }
 
@@ -248,8 +262,16 @@ void FlowMeter::advance(uint64_t clock_ns) noexcept {
 }
 
 void FlowMeter::finish() noexcept {
-  for (uint32_t s = 0; s < table_.capacity() && table_.size() > 0; ++s) {
-    if (!table_.live(s)) continue;
+  flush();  // records that ended before the input did go first, in their own chunks
+  // End-of-input records leave in flow_id order, so the merger can stream them with a
+  // k-way merge instead of holding every live flow's record at once.
+  std::vector<std::pair<uint64_t, uint32_t>> order;
+  order.reserve(table_.size());
+  for (uint32_t s = 0; s < table_.capacity() && order.size() < table_.size(); ++s) {
+    if (table_.live(s)) order.emplace_back(table_.state(s).flow_id.get(), s);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [id, s] : order) {
     FlowState& f = table_.state(s);
     export_record(f, UINT64_MAX, EndReason::eof);
     wheel_.disarm(s);

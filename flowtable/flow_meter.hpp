@@ -66,7 +66,8 @@ class FlowMeter {
   void process_burst(std::span<const PacketMeta> pkts) noexcept;
   // Moves the clock without packets (another shard's packets moved time on).
   void advance(uint64_t clock_ns) noexcept;
-  // End of input: every live flow ends with reason eof. Emits everything buffered.
+  // End of input: hands over the records already finished (one flush), then every live
+  // flow ends with reason eof, emitted in ascending flow_id. Allocates (once, at the end).
   void finish() noexcept;
   // Hands buffered records to the emitter.
   void flush() noexcept;
