@@ -25,7 +25,7 @@ namespace weir {
 
 struct FileSourceConfig {
   std::vector<std::string> paths;        // "-" = standard input
-  uint64_t window_bytes = 32ull << 20;   // mmap window (regular files)
+  uint64_t window_bytes = 8ull << 20;    // mmap window (regular files)
 };
 
 // Opens the first file and checks its header. Errors name the file (and the offset).
