@@ -355,7 +355,7 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
       if (note_status(r)) break;
     }
     benchmark_sink = checksum;
-  } else if (n_workers == 1 && !getenv("WEIR_EXP_THREADED")) {
+  } else if (n_workers == 1) {
     RecordOrderer ord;
     InlineEmitter em(ord, writer);
     FlowMeter meter(mc, em);

@@ -5,6 +5,7 @@
 
 #include <emmintrin.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <new>
@@ -29,11 +30,12 @@ FlowTable::Mapping::~Mapping() {
 
 FlowTable::FlowTable(uint32_t capacity)
     : capacity_(capacity ? capacity : 1),
-      mask_([this] {
+      max_mask_([this] {
         uint32_t n = 1;
         while (n * 4 < capacity_) n <<= 1;
         return n - 1;
       }()),
+      mask_(std::min(max_mask_, kInitialBuckets - 1)),
       bucket_mem_((std::size_t{mask_} + 1) * sizeof(Bucket)),
       slot_mem_(std::size_t{capacity_} * sizeof(FlowState)),
       free_mem_(std::size_t{capacity_} * sizeof(uint32_t)),
@@ -84,8 +86,46 @@ uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
   }
 }
 
+void FlowTable::place(Bucket* buckets, uint32_t mask, uint32_t slot, uint32_t hash) noexcept {
+  uint32_t bi = hash & mask;
+  for (;;) {
+    Bucket& b = buckets[bi];
+    const uint32_t empty = match(b, 0);
+    if (empty) {
+      const int w = std::countr_zero(empty);
+      b.tag[w] = tag_of(hash);
+      b.slot[w] = slot;
+      return;
+    }
+    ++b.overflow;
+    bi = (bi + 1) & mask;
+  }
+}
+
+bool FlowTable::grow() noexcept {
+  const uint32_t new_mask = mask_ * 2 + 1;
+  const std::size_t bytes = (std::size_t{new_mask} + 1) * sizeof(Bucket);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;  // keep the smaller index: fuller, still correct
+  ::madvise(p, bytes, MADV_HUGEPAGE);
+  auto* nb = static_cast<Bucket*>(p);
+  for (uint32_t s = 0; s < high_water_; ++s) {
+    if (live_[s]) place(nb, new_mask, s, static_cast<uint32_t>(flow_hash64(slots_[s].key)));
+  }
+  munmap(bucket_mem_.p, bucket_mem_.bytes);
+  bucket_mem_.p = p;
+  bucket_mem_.bytes = bytes;
+  buckets_ = nb;
+  mask_ = new_mask;
+  return true;
+}
+
 uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash) noexcept {
   if (size_ == capacity_) return kNoSlot;
+  // Keep the index at most half full (4 of 8 ways per bucket on average).
+  if (size_ >= (mask_ + 1) * (kWays / 2) && mask_ < max_mask_) {
+    if (!grow() && size_ >= (mask_ + 1) * kWays - 1) return kNoSlot;
+  }
   // Slots not yet handed out are taken in order; freed ones are reused LIFO (warm).
   uint32_t s;
   if (free_top_ > 0) {
@@ -94,19 +134,8 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash) noexcept {
     s = size_;  // never freed any: the next untouched slot
   }
   // Invariant: while free_top_ == 0, slots [0, size_) are exactly the live ones.
-  uint32_t bi = hash & mask_;
-  for (;;) {
-    Bucket& b = buckets_[bi];
-    const uint32_t empty = match(b, 0);
-    if (empty) {
-      const int w = std::countr_zero(empty);
-      b.tag[w] = tag_of(hash);
-      b.slot[w] = s;
-      break;
-    }
-    ++b.overflow;
-    bi = (bi + 1) & mask_;
-  }
+  place(buckets_, mask_, s, hash);
+  high_water_ = std::max(high_water_, s + 1);
   ++size_;
   live_[s] = 1;
   FlowState& f = slots_[s];

@@ -9,8 +9,11 @@
 // (linear probing by bucket); every bucket passed on the way counts one more overflow,
 // so a lookup stops at the first bucket whose overflow is zero, and erase needs no
 // tombstones (it walks the same path and decrements). The bucket count is a power of
-// two >= capacity / 4, so the table is at most 50% full and probes rarely leave the
-// home bucket: one cache line of tags, then one line of the candidate slot.
+// two that starts at 16,384 and doubles (a rehash from the slots, a few ms at 100k+ flows,
+// log2 times per run) whenever the index would pass half full, up to >= capacity / 4.
+// So the index stays at most ~50% full, probes rarely leave the home bucket (one line
+// of tags, then the candidate slot), and a run with 200k flows has a 4 MiB index that
+// mostly stays in cache instead of one sized for --max-flows.
 //
 // Full table: insert() returns kNoSlot; the caller evicts lru_victim(), the least
 // recently seen flow among the ones stored from the new key's home bucket on (up to 16
@@ -36,6 +39,7 @@ class FlowTable {
 
   uint32_t capacity() const noexcept { return capacity_; }
   uint32_t size() const noexcept { return size_; }
+  uint32_t index_buckets() const noexcept { return mask_ + 1; }
 
   void prefetch_bucket(uint32_t hash) const noexcept { prefetch(&buckets_[hash & mask_]); }
   // Prefetches line 0 of the slots whose tag matches (the likely hit).
@@ -84,8 +88,17 @@ class FlowTable {
     ~Mapping();
   };
 
+  // Buckets of a new table; the index doubles (rehash) whenever it would pass half full,
+  // up to max_mask_ + 1 buckets, so a run with few flows keeps a small, cache-resident index.
+  static constexpr uint32_t kInitialBuckets = 16384;  // 1 MiB
+  // Puts slot into the index `buckets` (mask) at hash's home bucket or the next with room.
+  static void place(Bucket* buckets, uint32_t mask, uint32_t slot, uint32_t hash) noexcept;
+  bool grow() noexcept;
+
   uint32_t capacity_;
   uint32_t size_ = 0;
+  uint32_t high_water_ = 0;  // slots [0, high_water_) have been handed out at some point
+  uint32_t max_mask_;
   uint32_t mask_;
   Mapping bucket_mem_;
   Mapping slot_mem_;

@@ -55,6 +55,37 @@ TEST(FlowTable, FindsWhatWasInsertedAndForgetsWhatWasErased) {
   EXPECT_EQ(t.size(), 20u);
 }
 
+TEST(FlowTable, IndexGrowsPastItsInitialSizeAndKeepsEveryFlowReachable) {
+  // 16,384 initial buckets hold 65,536 flows at half load: 300k forces several rehashes,
+  // with erased slots (reused from the free stack) in between.
+  constexpr uint32_t kN = 300'000;
+  FlowTable t(kN);
+  auto key = [](uint32_t n) {
+    FlowKey k = key_n(n);
+    k.addr_b = {192, 168, static_cast<uint8_t>(n >> 16), 1};
+    return k;
+  };
+  auto h = [](const FlowKey& k) { return static_cast<uint32_t>(flow_hash64(k)); };
+  std::vector<uint32_t> slots(kN);
+  for (uint32_t i = 0; i < kN; ++i) {
+    slots[i] = t.insert(key(i), h(key(i)));
+    ASSERT_NE(slots[i], FlowTable::kNoSlot) << i;
+    if (i % 3 == 2) {  // erase every third as we go
+      t.erase(slots[i - 1], h(key(i - 1)));
+      slots[i - 1] = FlowTable::kNoSlot;
+    }
+  }
+  EXPECT_EQ(t.size(), kN - kN / 3);
+  EXPECT_EQ(FlowTable(kN).index_buckets(), 16384u);  // a new table starts small
+  EXPECT_GE(t.index_buckets() * 4, kN - kN / 3);     // ...and this one grew to stay half full
+  for (uint32_t i = 0; i < kN; ++i) {
+    ASSERT_EQ(t.find(key(i), h(key(i))), slots[i]) << i;
+    if (slots[i] != FlowTable::kNoSlot) {
+      ASSERT_TRUE(t.state(slots[i]).key == key(i));
+    }
+  }
+}
+
 TEST(FlowTable, ForcedCollisionsOverflowIntoNextBucketsAndEraseKeepsOthersReachable) {
   FlowTable t(64);
   constexpr uint32_t kSameHash = 0x12345678;  // every key lands in one home bucket

@@ -192,6 +192,8 @@ session, and reports medians with each row's ratio to the cat read ceiling.
   --json FILE        machine-readable results (default DIR/bench.json)
   --no-baselines     only weir rows
   --no-stages        skip the per-stage rows (--stop-after read / decode)
+  --max-flows N      passed to weir (default: weir's 2,000,000; 4,000,000 for
+                     --profile linerate, whose ~1M flows per direction need it)
 )";
 }
 
@@ -204,6 +206,7 @@ int bench_main(int argc, char** argv) {
   int runs = 3;
   std::vector<int> threads = {1, 2};
   bool baselines = true, stages = true;
+  std::string max_flows;
   try {
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
@@ -236,6 +239,8 @@ int bench_main(int argc, char** argv) {
         baselines = false;
       } else if (a == "--no-stages") {
         stages = false;
+      } else if (a == "--max-flows") {
+        max_flows = std::to_string(std::stoull(val()));
       } else if (!a.empty() && a[0] != '-' && file.empty()) {
         file = a;
       } else {
@@ -252,6 +257,7 @@ int bench_main(int argc, char** argv) {
   if (json_out.empty()) json_out = dir + "/bench.json";
   const std::string weir = self_exe();
   std::string truth_json;
+  if (max_flows.empty() && profile == "linerate") max_flows = "4000000";
 
   // 1. The capture, on tmpfs.
   if (!profile.empty()) {
@@ -342,8 +348,10 @@ int bench_main(int argc, char** argv) {
   }
   for (int w : threads) {
     Row row = make_row("weir -w " + std::to_string(w) + " -d " + dmode, true);
-    timed(row, {weir, "-r", file, "-d", dmode, "-w", std::to_string(w), "-q", "--no-progress", "-o", out_csv,
-                "--stats-json", stats});
+    std::vector<std::string> argv = {weir, "-r", file, "-d", dmode, "-w", std::to_string(w), "-q", "--no-progress",
+                                     "-o", out_csv, "--stats-json", stats};
+    if (!max_flows.empty()) argv.insert(argv.end(), {"--max-flows", max_flows});
+    timed(row, argv);
     Row& r = rows.back();
     const std::string sj = slurp(stats);
     r.packets = static_cast<uint64_t>(json_number(sj, "packets_read").value_or(0));
