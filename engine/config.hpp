@@ -16,7 +16,9 @@ struct EngineConfig {
   std::string filter;               // tcpdump-style BPF expression ("" = none)
   bool bidirectional = true;        // -d b (default) or -d u
   bool vlan_key = false;            // --vlan-key
-  uint32_t workers = 0;             // -w; 0 = one per core
+  uint32_t workers = 0;             // -w; 0 = auto: one per core but one, plus a reader thread
+  bool reader_thread = false;       // --reader-thread: read + decode in a thread of its own
+                                    // even with one worker (always so with 2+ workers)
   uint64_t max_flows = 2'000'000;   // --max-flows, for the whole process
   uint64_t idle_timeout_ns = 300'000'000'000ull;      // --idle-timeout (YAF default 300 s)
   uint64_t active_timeout_ns = 1'800'000'000'000ull;  // --active-timeout (YAF default 1800 s)

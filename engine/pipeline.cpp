@@ -282,14 +282,24 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   std::unique_ptr<FlowSink> sink;
   SinkConfig scfg = cfg.sink;
   scfg.bidirectional = cfg.bidirectional;
-  if (Status s = open_sink(scfg, sink); !s) return s;
+  if (Status s = open_sink(scfg, sink); !s) {
+    sum.output_error = s.message;  // tells the caller the output, not the input, failed
+    return s;
+  }
 
   DecodeConfig dcfg;
   dcfg.bidirectional = cfg.bidirectional;
   dcfg.vlan_key = cfg.vlan_key;
   Decoder decoder(dcfg);
 
-  uint32_t n_workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+  // Auto: the reader takes one core, the workers the others (2 cores: reader + 1 worker,
+  // the fastest two-thread layout measured; see bench/RESULTS.md).
+  bool reader_thread = cfg.reader_thread;
+  uint32_t n_workers = cfg.workers;
+  if (n_workers == 0) {
+    n_workers = std::max(2u, std::thread::hardware_concurrency()) - 1;
+    reader_thread = true;
+  }
   n_workers = std::min<uint32_t>(n_workers, 64);
   MeterConfig mc;
   mc.bidirectional = cfg.bidirectional;
@@ -298,6 +308,7 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   mc.tcp_close_grace_ns = cfg.tcp_close_grace_ns;
   mc.max_flows = static_cast<uint32_t>(std::max<uint64_t>(1, (cfg.max_flows + n_workers - 1) / n_workers));
   sum.workers = n_workers;
+  sum.reader_thread = reader_thread || n_workers > 1;
   sum.files = cfg.inputs.size();
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -355,7 +366,7 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
       if (note_status(r)) break;
     }
     benchmark_sink = checksum;
-  } else if (n_workers == 1) {
+  } else if (n_workers == 1 && !reader_thread) {
     RecordOrderer ord;
     InlineEmitter em(ord, writer);
     FlowMeter meter(mc, em);

@@ -30,9 +30,9 @@ std::string RunSummary::format() const {
   char line[256];
   const double mpps = elapsed_s > 0 ? static_cast<double>(packets_read) / elapsed_s / 1e6 : 0.0;
   const double gbps = elapsed_s > 0 ? static_cast<double>(wire_bytes_read) * 8 / elapsed_s / 1e9 : 0.0;
-  std::snprintf(line, sizeof line, "weir: %s packets, %s bytes read in %.3f s (%.2f Mpps, %.2f Gbps), %u worker%s\n",
+  std::snprintf(line, sizeof line, "weir: %s packets, %s bytes read in %.3f s (%.2f Mpps, %.2f Gbps), %u worker%s%s\n",
                 grouped(packets_read).c_str(), grouped(wire_bytes_read).c_str(), elapsed_s, mpps, gbps,
-                workers, workers == 1 ? "" : "s");
+                workers, workers == 1 ? "" : "s", reader_thread ? " + reader thread" : " (one thread)");
   o += line;
   o += "  metered:       " + grouped(packets_metered) + " packets into " + grouped(records_total) +
        " records (" + grouped(records_written) + " written)\n";
@@ -117,6 +117,7 @@ std::string RunSummary::to_json() const {
   num("records_written", records_written);
   num("peak_live_flows", peak_live_flows);
   num("workers", workers);
+  j += std::string("  \"reader_thread\": ") + (reader_thread ? "true" : "false") + ",\n";
   char e[64];
   std::snprintf(e, sizeof e, "%.6f", elapsed_s);
   j += std::string("  \"elapsed_s\": ") + e + ",\n";

@@ -27,6 +27,7 @@ struct RunSummary {
   uint64_t ts_backwards = 0;
   uint64_t fragments_attributed = 0;
   uint32_t workers = 0;
+  bool reader_thread = false;  // reading + decoding ran in a thread of its own
   uint64_t peak_live_flows = 0;
   double elapsed_s = 0;
   std::string input_error;   // non-empty: the input was bad at some point (malformed)

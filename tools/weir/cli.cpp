@@ -63,8 +63,10 @@ metering
                      last packet (default 1), so final ACKs stay in the record
   --max-flows N      flow table size for the whole process (default 2000000); when
                      full, the least recently seen flow is exported early ('evicted')
-  -w N               worker threads (default: one per core); -w 1 runs everything in
-                     one thread. Output is identical for any N.
+  -w N               metering worker threads (default: one per core but one, plus a
+                     reader thread); -w 1 runs everything in one thread, -w N > 1
+                     adds a reader thread. Output is identical for any N.
+  --reader-thread    read and decode in a thread of their own even with -w 1
 output
   -o OUT             output file (default '-' = standard output); written to a
                      temporary name and renamed when complete
@@ -124,6 +126,8 @@ Options parse(const std::vector<std::string>& args) {
       }
     } else if (a == "-w") {
       o.engine.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 64));
+    } else if (a == "--reader-thread") {
+      o.engine.reader_thread = true;
     } else if (a == "--idle-timeout") {
       o.engine.idle_timeout_ns = parse_seconds_ns(a, need(i, a));
     } else if (a == "--active-timeout") {

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   Status s = run_pipeline(opt.engine, sum);
   if (!s) {
     std::fprintf(stderr, "weir: %s\n", s.message.c_str());
+    if (!sum.output_error.empty()) return cli::kExitOutput;
     return exit_for_open_error(s);
   }
   if (!opt.quiet) std::fputs(sum.format().c_str(), stderr);
