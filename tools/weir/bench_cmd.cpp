@@ -186,7 +186,8 @@ session, and reports medians with each row's ratio to the cat read ceiling.
                      elephants); cached in --dir
   -n N               packets to generate with --profile (default 5000000)
   --runs R           runs per row, median reported (default 3)
-  --threads LIST     weir worker counts, comma-separated (default 1,2)
+  --threads LIST     weir thread layouts, comma-separated: N = -w N, Nr = -w N
+                     --reader-thread (default 1,1r,2: one thread, two threads, three)
   -d u|b             flow direction mode for weir (default b)
   --dir DIR          work directory on tmpfs (default /dev/shm/weir-bench)
   --json FILE        machine-readable results (default DIR/bench.json)
@@ -204,7 +205,8 @@ int bench_main(int argc, char** argv) {
   std::string file, profile, dir = "/dev/shm/weir-bench", json_out, dmode = "b";
   uint64_t gen_packets = 5'000'000;
   int runs = 3;
-  std::vector<int> threads = {1, 2};
+  // Thread layouts: "N" = -w N; "Nr" = -w N --reader-thread (N workers + the reader).
+  std::vector<std::string> threads = {"1", "1r", "2"};
   bool baselines = true, stages = true;
   std::string max_flows;
   try {
@@ -227,7 +229,12 @@ int bench_main(int argc, char** argv) {
         threads.clear();
         std::stringstream ss(val());
         std::string t;
-        while (std::getline(ss, t, ',')) threads.push_back(std::max(1, std::stoi(t)));
+        while (std::getline(ss, t, ',')) {
+          const bool r = !t.empty() && t.back() == 'r';
+          const int n = std::stoi(r ? t.substr(0, t.size() - 1) : t);
+          if (n < 1 || n > 64) throw std::invalid_argument("--threads: worker counts are 1..64");
+          threads.push_back(std::to_string(n) + (r ? "r" : ""));
+        }
       } else if (a == "-d") {
         dmode = val();
         if (dmode != "u" && dmode != "b") throw std::invalid_argument("-d: u or b");
@@ -346,10 +353,13 @@ int bench_main(int argc, char** argv) {
             {weir, "-r", file, "-w", "1", "-q", "--no-progress", "--stop-after", st, "-o", out_csv});
     }
   }
-  for (int w : threads) {
-    Row row = make_row("weir -w " + std::to_string(w) + " -d " + dmode, true);
-    std::vector<std::string> argv = {weir, "-r", file, "-d", dmode, "-w", std::to_string(w), "-q", "--no-progress",
+  for (const std::string& layout : threads) {
+    const bool rt = layout.back() == 'r';
+    const std::string w = rt ? layout.substr(0, layout.size() - 1) : layout;
+    Row row = make_row("weir -w " + w + (rt ? " --reader-thread" : "") + " -d " + dmode, true);
+    std::vector<std::string> argv = {weir, "-r", file, "-d", dmode, "-w", w, "-q", "--no-progress",
                                      "-o", out_csv, "--stats-json", stats};
+    if (rt) argv.emplace_back("--reader-thread");
     if (!max_flows.empty()) argv.insert(argv.end(), {"--max-flows", max_flows});
     timed(row, argv);
     Row& r = rows.back();
@@ -380,7 +390,7 @@ int bench_main(int argc, char** argv) {
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::printf("weir bench: %s (%.1f MB, %llu packets), %d runs per row, median; %s\n", file.c_str(),
               static_cast<double>(file_bytes) / 1e6, static_cast<unsigned long long>(packets), runs, date);
-  std::printf("%-24s %8s %8s %8s %8s %9s %8s %10s %8s  %s\n", "row", "wall_s", "Mpps", "ns/pkt", "Gbps",
+  std::printf("%-34s %8s %8s %8s %8s %9s %8s %10s %8s  %s\n", "row", "wall_s", "Mpps", "ns/pkt", "Gbps",
               "flows/s", "peak_MB", "B/flow", "x_cat", "exactness");
   std::string js = "{\n  \"date\": \"" + std::string(date) + "\",\n  \"host\": \"" + host + "\",\n  \"file\": \"" + file +
                    "\",\n  \"file_bytes\": " + std::to_string(file_bytes) + ",\n  \"packets\": " +
@@ -393,7 +403,7 @@ int bench_main(int argc, char** argv) {
     const double fps = r.wall_s > 0 ? static_cast<double>(r.records) / r.wall_s : 0;
     const double bpf = r.peak_live ? static_cast<double>(r.rss_kb) * 1024 / static_cast<double>(r.peak_live) : 0;
     const double ratio = r.wall_s > 0 && cat_s > 0 ? cat_s / r.wall_s : 0;
-    std::printf("%-24s %8.3f %8.2f %8.1f %8.2f %9.0f %8.1f %10.0f %8.2f  %s%s\n", r.name.c_str(), r.wall_s, mpps, nspp,
+    std::printf("%-34s %8.3f %8.2f %8.1f %8.2f %9.0f %8.1f %10.0f %8.2f  %s%s\n", r.name.c_str(), r.wall_s, mpps, nspp,
                 gbps, fps, static_cast<double>(r.rss_kb) / 1024, bpf, ratio, r.exact.c_str(), r.ok ? "" : "  (FAILED)");
     char buf[1024];
     std::snprintf(buf, sizeof buf,
