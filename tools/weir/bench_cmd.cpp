@@ -192,6 +192,7 @@ session, and reports medians with each row's ratio to the cat read ceiling.
   --dir DIR          work directory on tmpfs (default /dev/shm/weir-bench)
   --json FILE        machine-readable results (default DIR/bench.json)
   --no-baselines     only weir rows
+  --no-peers         keep cat and the libpcap loop, skip softflowd / nfpcapd / argus
   --no-stages        skip the per-stage rows (--stop-after read / decode)
   -- ARGS...         everything after -- goes to each full weir run (e.g. timeouts);
                      exactness then only checks conservation
@@ -209,7 +210,7 @@ int bench_main(int argc, char** argv) {
   int runs = 3;
   // Thread layouts: "N" = -w N; "Nr" = -w N --reader-thread (N workers + the reader).
   std::vector<std::string> threads = {"1", "1r", "2"};
-  bool baselines = true, stages = true;
+  bool baselines = true, stages = true, peers = true;
   std::string max_flows;
   std::vector<std::string> extra;  // after "--": passed to every full weir run
   try {
@@ -247,6 +248,8 @@ int bench_main(int argc, char** argv) {
         json_out = val();
       } else if (a == "--no-baselines") {
         baselines = false;
+      } else if (a == "--no-peers") {
+        peers = false;
       } else if (a == "--no-stages") {
         stages = false;
       } else if (a == "--max-flows") {
@@ -344,12 +347,12 @@ int bench_main(int argc, char** argv) {
     pc.command = "pcap_open_offline + pcap_next_ex loop (in-process child)";
     if (!packets) packets = pc.packets;
     rows.push_back(pc);
-    if (which("softflowd")) timed(make_row("softflowd -m 1000000"), {"softflowd", "-r", file, "-m", "1000000", "-n", "127.0.0.1:9", "-D"});
-    if (which("nfpcapd")) {
+    if (peers && which("softflowd")) timed(make_row("softflowd -m 1000000"), {"softflowd", "-r", file, "-m", "1000000", "-n", "127.0.0.1:9", "-D"});
+    if (peers && which("nfpcapd")) {
       fs::create_directories(dir + "/nfpcapd", ec);
       timed(make_row("nfpcapd"), {"nfpcapd", "-r", file, "-w", dir + "/nfpcapd"});
     }
-    if (which("argus")) timed(make_row("argus"), {"argus", "-r", file, "-w", dir + "/argus.out"});
+    if (peers && which("argus")) timed(make_row("argus"), {"argus", "-r", file, "-w", dir + "/argus.out"});
   }
   // 3. weir: stages, then the full job per thread count.
   const std::string out_csv = dir + "/weir-out.csv", stats = dir + "/weir-stats.json";
@@ -396,6 +399,13 @@ int bench_main(int argc, char** argv) {
   for (const Row& r : rows) {
     if (r.name.rfind("cat", 0) == 0) cat_s = r.wall_s;
   }
+  // The fastest full weir run: every other row gets "weir is N x faster than this".
+  double best_weir_s = 0;
+  for (const Row& r : rows) {
+    if (r.is_weir && r.name.rfind("weir -w", 0) == 0 && r.ok && (best_weir_s == 0 || r.wall_s < best_weir_s)) {
+      best_weir_s = r.wall_s;
+    }
+  }
   char host[256] = "?";
   gethostname(host, sizeof host);
   const std::time_t now = std::time(nullptr);
@@ -403,8 +413,8 @@ int bench_main(int argc, char** argv) {
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::printf("weir bench: %s (%.1f MB, %llu packets), %d runs per row, median; %s\n", file.c_str(),
               static_cast<double>(file_bytes) / 1e6, static_cast<unsigned long long>(packets), runs, date);
-  std::printf("%-34s %8s %8s %8s %8s %9s %8s %10s %8s  %s\n", "row", "wall_s", "Mpps", "ns/pkt", "Gbps",
-              "flows/s", "peak_MB", "B/flow", "x_cat", "exactness");
+  std::printf("%-34s %8s %8s %8s %8s %9s %8s %10s %8s %7s %8s  %s\n", "row", "wall_s", "Mpps", "ns/pkt", "Gbps",
+              "flows/s", "peak_MB", "B/flow", "x_cat", "weir_x", "dropped", "exactness");
   std::string js = "{\n  \"date\": \"" + std::string(date) + "\",\n  \"host\": \"" + host + "\",\n  \"file\": \"" + file +
                    "\",\n  \"file_bytes\": " + std::to_string(file_bytes) + ",\n  \"packets\": " +
                    std::to_string(packets) + ",\n  \"runs\": " + std::to_string(runs) + ",\n  \"rows\": [\n";
@@ -416,16 +426,24 @@ int bench_main(int argc, char** argv) {
     const double fps = r.wall_s > 0 ? static_cast<double>(r.records) / r.wall_s : 0;
     const double bpf = r.peak_live ? static_cast<double>(r.rss_kb) * 1024 / static_cast<double>(r.peak_live) : 0;
     const double ratio = r.wall_s > 0 && cat_s > 0 ? cat_s / r.wall_s : 0;
-    std::printf("%-34s %8.3f %8.2f %8.1f %8.2f %9.0f %8.1f %10.0f %8.2f  %s%s\n", r.name.c_str(), r.wall_s, mpps, nspp,
-                gbps, fps, static_cast<double>(r.rss_kb) / 1024, bpf, ratio, r.exact.c_str(), r.ok ? "" : "  (FAILED)");
+    // weir_x: how many times faster the best weir layout ran than this row (baselines, peers).
+    const double weir_x = !r.is_weir && best_weir_s > 0 && r.wall_s > 0 ? r.wall_s / best_weir_s : 0;
+    char wx[16] = "-", drop[24] = "-";
+    if (weir_x > 0) std::snprintf(wx, sizeof wx, "%.2f", weir_x);
+    if (r.is_weir && r.name.rfind("weir -w", 0) == 0) {
+      std::snprintf(drop, sizeof drop, "%llu", static_cast<unsigned long long>(r.not_metered));
+    }
+    std::printf("%-34s %8.3f %8.2f %8.1f %8.2f %9.0f %8.1f %10.0f %8.2f %7s %8s  %s%s\n", r.name.c_str(), r.wall_s, mpps,
+                nspp, gbps, fps, static_cast<double>(r.rss_kb) / 1024, bpf, ratio, wx, drop, r.exact.c_str(),
+                r.ok ? "" : "  (FAILED)");
     char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "    {\"name\": \"%s\", \"wall_s\": %.4f, \"mpps\": %.3f, \"ns_per_packet\": %.1f, \"gbps\": %.3f, "
                   "\"flows_per_s\": %.0f, \"peak_rss_mb\": %.1f, \"rss_bytes_per_peak_live_flow\": %.0f, "
-                  "\"ratio_to_cat\": %.3f, \"records\": %llu, \"not_metered\": %llu, \"peak_live_flows\": %llu, "
+                  "\"ratio_to_cat\": %.3f, \"best_weir_speedup\": %.3f, \"records\": %llu, \"not_metered\": %llu, \"peak_live_flows\": %llu, "
                   "\"exactness\": \"%s\", \"ok\": %s, \"command\": \"%s\"}%s\n",
                   r.name.c_str(), r.wall_s, mpps, nspp, gbps, fps, static_cast<double>(r.rss_kb) / 1024, bpf, ratio,
-                  static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.not_metered),
+                  weir_x, static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.not_metered),
                   static_cast<unsigned long long>(r.peak_live), r.exact.c_str(), r.ok ? "true" : "false",
                   r.command.c_str(), i + 1 < rows.size() ? "," : "");
     js += buf;
