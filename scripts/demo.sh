@@ -13,3 +13,5 @@ echo "== $out/flows.csv: $(($(wc -l < "$out/flows.csv") - 1)) flow records (firs
 cut -d, -f1-10,15-17 "$out/flows.csv" | head -11 | column -s, -t
 echo
 echo "ground truth ($out/mixed.json): $(grep -o '"flows_bidirectional": [0-9]*' "$out/mixed.json")"
+# Flow by flow against the generator's ground truth (packets and bytes per direction).
+python3 scripts/check_truth.py "$out/flows.csv" "$out/mixed.flows.tsv"
