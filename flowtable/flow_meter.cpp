@@ -70,10 +70,12 @@ EndReason FlowMeter::deadline_reason(const FlowState& f) const noexcept {
   return f.closed() ? EndReason::tcp_close : EndReason::idle;
 }
 
-void FlowMeter::start_record(FlowState& f, const PacketMeta& p) noexcept {
-  const FlowKey key = f.key;
-  std::memset(static_cast<void*>(&f), 0, sizeof(FlowState));
-  f.key = key;
+void FlowMeter::start_record(FlowState& f, const PacketMeta& p, bool zeroed) noexcept {
+  if (!zeroed) {
+    const FlowKey key = f.key;
+    std::memset(static_cast<void*>(&f), 0, sizeof(FlowState));
+    f.key = key;
+  }
   f.first_ns = p.ts_ns;
   f.flow_id.set(p.index);
   f.vlan = p.vlan;
@@ -225,7 +227,7 @@ void FlowMeter::process_one(const PacketMeta& p) noexcept {
     s = table_.insert(p.key, p.hash);
   }
   FlowState& f = table_.state(s);
-  start_record(f, p);
+  start_record(f, p, /*zeroed=*/true);
   wheel_.arm(s, tick_of_deadline(deadline_ns(f)));
   const uint32_t live = table_.size();
   stats_.live = live;

@@ -84,7 +84,8 @@ class FlowMeter {
     return deadline_ns / cfg_.tick_ns + 1;  // first tick strictly after the deadline
   }
   void expire_due(uint64_t clock_ns) noexcept;
-  void start_record(FlowState& f, const PacketMeta& p) noexcept;
+  // zeroed: f is fresh from FlowTable::insert (already zero but for the key).
+  void start_record(FlowState& f, const PacketMeta& p, bool zeroed = false) noexcept;
   void account(FlowState& f, const PacketMeta& p) noexcept;
   bool would_overflow(const FlowState& f, const PacketMeta& p) const noexcept;
   void export_record(const FlowState& f, uint64_t expiry_ns, EndReason why) noexcept;
