@@ -174,6 +174,13 @@ void FlowMeter::expire_due(uint64_t clock_ns) noexcept {
   const uint64_t now_tick = clock_ns / cfg_.tick_ns;
   for (;;) {
     const std::size_t n = wheel_.advance(now_tick, due_);
+    // Due flows are cold (their last packet was long ago): fetch all their lines at
+    // once rather than missing on each in turn in deadline_ns() and export_record()
+    // (measured faster than fetching 16 ahead: -7% vs +0% on the churn profile).
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto* line = reinterpret_cast<const char*>(&table_.state(due_[i]));
+      for (std::size_t off = 0; off < sizeof(FlowState); off += kCacheLine) prefetch(line + off);
+    }
     for (std::size_t i = 0; i < n; ++i) {
       const uint32_t s = due_[i];
       FlowState& f = table_.state(s);
