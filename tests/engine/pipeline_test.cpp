@@ -29,7 +29,8 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+// Rows of a delimited text file (weir's CSV has no quoted fields); sep ',' or '\t'.
+std::vector<std::vector<std::string>> read_csv(const fs::path& p, char sep = ',') {
   std::vector<std::vector<std::string>> rows;
   std::ifstream f(p);
   std::string line;
@@ -37,8 +38,8 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
     std::vector<std::string> cols;
     std::stringstream ss(line);
     std::string c;
-    while (std::getline(ss, c, ',')) cols.push_back(c);
-    if (!line.empty() && line.back() == ',') cols.emplace_back();
+    while (std::getline(ss, c, sep)) cols.push_back(c);
+    if (!line.empty() && line.back() == sep) cols.emplace_back();
     rows.push_back(cols);
   }
   return rows;
@@ -310,19 +311,7 @@ TEST_P(GenTruth, EveryGeneratedFlowIsOneRecordWithItsExactCounts) {
   std::map<std::string, Flow> truth;
   uint64_t uni = 0;
   {
-    const auto rows = [&] {
-      std::vector<std::vector<std::string>> r;
-      std::ifstream f(tmp.path / "g.flows.tsv");
-      std::string line;
-      while (std::getline(f, line)) {
-        std::vector<std::string> cols;
-        std::stringstream ss(line);
-        std::string c;
-        while (std::getline(ss, c, '\t')) cols.push_back(c);
-        r.push_back(cols);
-      }
-      return r;
-    }();
+    const auto rows = read_csv(tmp.path / "g.flows.tsv", '\t');
     ASSERT_GT(rows.size(), 1u);
     const auto& h = rows[0];
     for (std::size_t i = 1; i < rows.size(); ++i) {
