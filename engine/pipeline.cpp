@@ -187,11 +187,6 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, SinkWriter& o
       while (!c.b && !c.exhausted) {
         const bool done = workers[k]->done.load(std::memory_order_acquire);
         c.b = workers[k]->out.front();  // after `done`: a finished worker's ring is final
-        if (c.b && c.b->n == 0) {
-          workers[k]->out.pop();
-          c.b = nullptr;
-          continue;
-        }
         if (!c.b) {
           if (done) c.exhausted = true;
           else break;
@@ -217,7 +212,7 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, SinkWriter& o
       }
     }
     if (best == workers.size()) break;  // all exhausted
-    Cursor& c = cur[best];
+    Cursor& c = cur[best];  // batches are never empty: FlowMeter::flush skips n == 0
     chunk.push_back(c.b->recs[c.i]);
     if (chunk.size() == FlowMeter::kChunk) {
       out(std::span<const FlowRecord>(chunk));
@@ -297,8 +292,9 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   bool reader_thread = cfg.reader_thread;
   uint32_t n_workers = cfg.workers;
   if (n_workers == 0) {
-    n_workers = std::max(2u, std::thread::hardware_concurrency()) - 1;
-    reader_thread = true;
+    const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+    n_workers = std::max(1u, cores - 1);
+    reader_thread = cores > 1;  // one core: everything inline beats two threads sharing it
   }
   n_workers = std::min<uint32_t>(n_workers, 64);
   MeterConfig mc;
@@ -308,7 +304,8 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   mc.tcp_close_grace_ns = cfg.tcp_close_grace_ns;
   mc.max_flows = static_cast<uint32_t>(std::max<uint64_t>(1, (cfg.max_flows + n_workers - 1) / n_workers));
   sum.workers = n_workers;
-  sum.reader_thread = reader_thread || n_workers > 1;
+  // --stop-after runs the reader inline whatever the layout.
+  sum.reader_thread = cfg.stop_after == EngineConfig::Stage::all && (reader_thread || n_workers > 1);
   sum.files = cfg.inputs.size();
 
   const auto t0 = std::chrono::steady_clock::now();

@@ -14,14 +14,22 @@
 
 namespace weir {
 
-FlowTable::Mapping::Mapping(std::size_t n) : bytes(n ? n : 1) {
-  p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-           -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
+bool FlowTable::Mapping::map(std::size_t n) noexcept {
+  const std::size_t len = n ? n : 1;
+  void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return false;
   // Transparent huge pages: lookups hit random lines all over these arrays, and with 4 KiB
   // pages nearly every one would also miss the TLB and walk the page table. A hint only:
   // without THP (or with "never") the mapping works the same, just slower.
-  ::madvise(p, bytes, MADV_HUGEPAGE);
+  ::madvise(m, len, MADV_HUGEPAGE);
+  if (p) munmap(p, bytes);
+  p = m;
+  bytes = len;
+  return true;
+}
+
+FlowTable::Mapping::Mapping(std::size_t n) {
+  if (!map(n)) throw std::bad_alloc();
 }
 
 FlowTable::Mapping::~Mapping() {
@@ -104,17 +112,13 @@ void FlowTable::place(Bucket* buckets, uint32_t mask, uint32_t slot, uint32_t ha
 
 bool FlowTable::grow() noexcept {
   const uint32_t new_mask = mask_ * 2 + 1;
-  const std::size_t bytes = (std::size_t{new_mask} + 1) * sizeof(Bucket);
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) return false;  // keep the smaller index: fuller, still correct
-  ::madvise(p, bytes, MADV_HUGEPAGE);
-  auto* nb = static_cast<Bucket*>(p);
+  Mapping fresh;
+  if (!fresh.map((std::size_t{new_mask} + 1) * sizeof(Bucket))) return false;  // keep the smaller index
+  auto* nb = static_cast<Bucket*>(fresh.p);
   for (uint32_t s = 0; s < high_water_; ++s) {
     if (live_[s]) place(nb, new_mask, s, static_cast<uint32_t>(flow_hash64(slots_[s].key)));
   }
-  munmap(bucket_mem_.p, bucket_mem_.bytes);
-  bucket_mem_.p = p;
-  bucket_mem_.bytes = bytes;
+  bucket_mem_.swap(fresh);  // the old index is unmapped when `fresh` goes
   buckets_ = nb;
   mask_ = new_mask;
   return true;

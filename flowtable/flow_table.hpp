@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "engine/base/common.hpp"
 #include "flowtable/flow_state.hpp"
@@ -42,7 +43,7 @@ class FlowTable {
   uint32_t index_buckets() const noexcept { return mask_ + 1; }
 
   void prefetch_bucket(uint32_t hash) const noexcept { prefetch(&buckets_[hash & mask_]); }
-  // Prefetches line 0 of the slots whose tag matches (the likely hit).
+  // Prefetches all four lines of the slots whose tag matches (the likely hit).
   void prefetch_candidates(uint32_t hash) const noexcept;
 
   uint32_t find(const FlowKey& key, uint32_t hash) const noexcept;
@@ -82,10 +83,16 @@ class FlowTable {
     void* p = nullptr;
     std::size_t bytes = 0;
     Mapping() = default;
-    explicit Mapping(std::size_t n);
+    explicit Mapping(std::size_t n);  // throws std::bad_alloc
     Mapping(const Mapping&) = delete;
     Mapping& operator=(const Mapping&) = delete;
     ~Mapping();
+    // Maps n bytes (zero pages, THP hinted); false if the kernel refused. Never throws.
+    bool map(std::size_t n) noexcept;
+    void swap(Mapping& o) noexcept {
+      std::swap(p, o.p);
+      std::swap(bytes, o.bytes);
+    }
   };
 
   // Buckets of a new table; the index doubles (rehash) whenever it would pass half full,

@@ -279,6 +279,21 @@ TEST(Pipeline, CorruptRecordKeepsTheFlowsReadBeforeIt) {
   EXPECT_NE(sum.input_error.find("byte 5035"), std::string::npos) << sum.input_error;
 }
 
+TEST(Pipeline, SummaryNamesTheThreadLayoutThatRan) {
+  TempDir tmp;
+  const std::string in = (tmp.path / "s.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(500, 3)));
+  EngineConfig c = config_for(in, tmp.path / "o.csv", 1);
+  EXPECT_FALSE(run(c).reader_thread);  // -w 1: one thread
+  c.reader_thread = true;
+  EXPECT_TRUE(run(c).reader_thread);
+  c.workers = 2;
+  c.reader_thread = false;
+  EXPECT_TRUE(run(c).reader_thread);  // -w 2: the reader always has its own thread
+  c.stop_after = EngineConfig::Stage::decode;
+  EXPECT_FALSE(run(c).reader_thread);  // stage timing runs the reader inline
+}
+
 TEST(Summary, JsonEscapesMessages) {
   RunSummary s;
   s.output_error = "disk \"full\"\n";

@@ -194,10 +194,10 @@ session, and reports medians with each row's ratio to the cat read ceiling.
   --no-baselines     only weir rows
   --no-peers         keep cat and the libpcap loop, skip softflowd / nfpcapd / argus
   --no-stages        skip the per-stage rows (--stop-after read / decode)
-  -- ARGS...         everything after -- goes to each full weir run (e.g. timeouts);
-                     exactness then only checks conservation
   --max-flows N      passed to weir (default: weir's 2,000,000; 4,000,000 for
                      --profile linerate and churn, whose 2M+ flows need it)
+  -- ARGS...         everything after -- goes to each full weir run (e.g. timeouts);
+                     exactness then only checks conservation
 )";
 }
 
@@ -369,9 +369,9 @@ int bench_main(int argc, char** argv) {
     std::vector<std::string> argv = {weir, "-r", file, "-d", dmode, "-w", w, "-q", "--no-progress",
                                      "-o", out_csv, "--stats-json", stats};
     if (rt) argv.emplace_back("--reader-thread");
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    if (!extra.empty()) row.name += " +args";
     if (!max_flows.empty()) argv.insert(argv.end(), {"--max-flows", max_flows});
+    argv.insert(argv.end(), extra.begin(), extra.end());  // last: the user's options win
+    if (!extra.empty()) row.name += " +args";
     timed(row, argv);
     Row& r = rows.back();
     const std::string sj = slurp(stats);
@@ -388,8 +388,12 @@ int bench_main(int argc, char** argv) {
       const bool exact = r.records == static_cast<uint64_t>(*truth_flows) &&
                          (!truth_packets || r.packets == static_cast<uint64_t>(*truth_packets)) &&
                          r.not_metered == 0 && json_number(sj, "evicted").value_or(1) == 0 && conserved;
-      r.exact = exact ? "exact" : "MISMATCH (" + std::to_string(r.records) + " vs " +
-                                      std::to_string(static_cast<uint64_t>(*truth_flows)) + ")";
+      const auto evicted = static_cast<uint64_t>(json_number(sj, "evicted").value_or(0));
+      r.exact = exact ? "exact"
+                      : "MISMATCH (" + std::to_string(r.records) + " records vs " +
+                            std::to_string(static_cast<uint64_t>(*truth_flows)) + ", " + std::to_string(evicted) +
+                            " evicted, " + std::to_string(r.not_metered) + " not metered" +
+                            (conserved ? "" : ", NOT CONSERVED") + ")";
     }
     if (!packets) packets = r.packets;
   }
