@@ -171,6 +171,17 @@ TEST_F(CliBinary, ExitCodesTellWhatWentWrong) {
   EXPECT_EQ(no_dir.code, cli::kExitOutput) << no_dir.err;
 }
 
+TEST_F(CliBinary, BenchRejectsBadArgumentsBeforeRunningAnything) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"bench", "--profile", "nope"},
+                                                                {"bench", good_, "--threads", "0"},
+                                                                {"bench", good_, "--max-flows", "abc"},
+                                                                {"bench", "--profile", "churn", "-n", "1x"}}) {
+    const RunResult r = weir(args, tmp_);
+    EXPECT_EQ(r.code, cli::kExitUsage) << args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find(args.back()), std::string::npos) << "the message must quote the bad value: " << r.err;
+  }
+}
+
 TEST_F(CliBinary, SummaryReportsConservationAndThreadLayout) {
   const RunResult r = weir({"-r", good_, "-o", (tmp_ / "o.csv").string(), "-w", "1", "--reader-thread"}, tmp_);
   EXPECT_EQ(r.code, 0);

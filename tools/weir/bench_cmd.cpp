@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -203,6 +204,24 @@ session, and reports medians with each row's ratio to the cat read ceiling.
 
 }  // namespace
 
+namespace {
+// A positive decimal count with an optional k / M / G suffix (as `weir gen -n` takes),
+// or a usage error naming the option.
+uint64_t count(const std::string& opt, const std::string& v) {
+  uint64_t n = 0, mul = 1;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  const std::string_view rest(end, static_cast<std::size_t>(v.data() + v.size() - end));
+  if (rest == "k") mul = 1'000;
+  else if (rest == "M") mul = 1'000'000;
+  else if (rest == "G") mul = 1'000'000'000;
+  else if (!rest.empty()) mul = 0;
+  if (ec != std::errc() || mul == 0 || n == 0 || n > UINT64_MAX / mul) {
+    throw std::invalid_argument(opt + ": expected a positive whole number (k, M, G allowed), got '" + v + "'");
+  }
+  return n * mul;
+}
+}  // namespace
+
 int bench_main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string file, profile, dir = "/dev/shm/weir-bench", json_out, dmode = "b";
@@ -225,18 +244,21 @@ int bench_main(int argc, char** argv) {
         return 0;
       } else if (a == "--profile") {
         profile = val();
+        if (profile != "mixed" && profile != "linerate" && profile != "churn" && profile != "elephants") {
+          throw std::invalid_argument("--profile: mixed, linerate, churn or elephants, not '" + profile + "'");
+        }
       } else if (a == "-n") {
-        gen_packets = std::stoull(val());
+        gen_packets = count(a, val());
       } else if (a == "--runs") {
-        runs = std::max(1, std::stoi(val()));
+        runs = static_cast<int>(std::min<uint64_t>(count(a, val()), 1000));
       } else if (a == "--threads") {
         threads.clear();
         std::stringstream ss(val());
         std::string t;
         while (std::getline(ss, t, ',')) {
           const bool r = !t.empty() && t.back() == 'r';
-          const int n = std::stoi(r ? t.substr(0, t.size() - 1) : t);
-          if (n < 1 || n > 64) throw std::invalid_argument("--threads: worker counts are 1..64");
+          const uint64_t n = count(a, r ? t.substr(0, t.size() - 1) : t);
+          if (n > 64) throw std::invalid_argument("--threads: worker counts are 1..64");
           threads.push_back(std::to_string(n) + (r ? "r" : ""));
         }
       } else if (a == "-d") {
@@ -253,7 +275,7 @@ int bench_main(int argc, char** argv) {
       } else if (a == "--no-stages") {
         stages = false;
       } else if (a == "--max-flows") {
-        max_flows = std::to_string(std::stoull(val()));
+        max_flows = std::to_string(count(a, val()));
       } else if (a == "--") {
         extra.assign(args.begin() + static_cast<long>(i) + 1, args.end());
         break;
