@@ -84,8 +84,13 @@ def main():
     ap.add_argument("truth")
     ap.add_argument("-d", choices=["b", "u"], default="b")
     a = ap.parse_args()
-    truth = load_truth(a.truth)
-    weir = load_weir(a.csv)
+    try:
+        truth = load_truth(a.truth)
+        weir = load_weir(a.csv)
+    except OSError as e:
+        sys.exit(f"check_truth: {e.filename}: {e.strerror}")
+    except (KeyError, ValueError, TypeError) as e:
+        sys.exit(f"check_truth: unexpected file format ({e!r}): want weir's CSV and a flows.tsv")
     bad = []
     expected_records = 0
     for key, t in truth.items():
