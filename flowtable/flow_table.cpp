@@ -1,40 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "flowtable/flow_table.hpp"
 
-#include <sys/mman.h>
-
 #include <emmintrin.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <new>
 
 #include "flowtable/flow_hash.hpp"
 
 namespace weir {
-
-bool FlowTable::Mapping::map(std::size_t n) noexcept {
-  const std::size_t len = n ? n : 1;
-  void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (m == MAP_FAILED) return false;
-  // Transparent huge pages: lookups hit random lines all over these arrays, and with 4 KiB
-  // pages nearly every one would also miss the TLB and walk the page table. A hint only:
-  // without THP (or with "never") the mapping works the same, just slower.
-  ::madvise(m, len, MADV_HUGEPAGE);
-  if (p) munmap(p, bytes);
-  p = m;
-  bytes = len;
-  return true;
-}
-
-FlowTable::Mapping::Mapping(std::size_t n) {
-  if (!map(n)) throw std::bad_alloc();
-}
-
-FlowTable::Mapping::~Mapping() {
-  if (p) munmap(p, bytes);
-}
 
 FlowTable::FlowTable(uint32_t capacity)
     : capacity_(capacity ? capacity : 1),
@@ -48,16 +23,16 @@ FlowTable::FlowTable(uint32_t capacity)
       slot_mem_(std::size_t{capacity_} * sizeof(FlowState)),
       free_mem_(std::size_t{capacity_} * sizeof(uint32_t)),
       live_mem_(capacity_),
-      buckets_(static_cast<Bucket*>(bucket_mem_.p)),
-      slots_(static_cast<FlowState*>(slot_mem_.p)),
-      free_(static_cast<uint32_t*>(free_mem_.p)),
+      buckets_(static_cast<Bucket*>(bucket_mem_.data())),
+      slots_(static_cast<FlowState*>(slot_mem_.data())),
+      free_(static_cast<uint32_t*>(free_mem_.data())),
       free_top_(0),
-      live_(static_cast<uint8_t*>(live_mem_.p)) {}
+      live_(static_cast<uint8_t*>(live_mem_.data())) {}
 
 FlowTable::~FlowTable() = default;
 
 std::size_t FlowTable::memory_bytes() const noexcept {
-  return bucket_mem_.bytes + slot_mem_.bytes + free_mem_.bytes + live_mem_.bytes;
+  return bucket_mem_.bytes() + slot_mem_.bytes() + free_mem_.bytes() + live_mem_.bytes();
 }
 
 uint32_t FlowTable::match(const Bucket& b, uint16_t t) noexcept {
@@ -112,9 +87,9 @@ void FlowTable::place(Bucket* buckets, uint32_t mask, uint32_t slot, uint32_t ha
 
 bool FlowTable::grow() noexcept {
   const uint32_t new_mask = mask_ * 2 + 1;
-  Mapping fresh;
+  ZeroMapping fresh;
   if (!fresh.map((std::size_t{new_mask} + 1) * sizeof(Bucket))) return false;  // keep the smaller index
-  auto* nb = static_cast<Bucket*>(fresh.p);
+  auto* nb = static_cast<Bucket*>(fresh.data());
   for (uint32_t s = 0; s < high_water_; ++s) {
     if (live_[s]) place(nb, new_mask, s, static_cast<uint32_t>(flow_hash64(slots_[s].key)));
   }

@@ -21,10 +21,10 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
 
 #include "engine/base/common.hpp"
 #include "flowtable/flow_state.hpp"
+#include "flowtable/zero_mapping.hpp"
 
 namespace weir {
 
@@ -77,24 +77,6 @@ class FlowTable {
   // Bit i set <=> way i of b has tag t.
   static uint32_t match(const Bucket& b, uint16_t t) noexcept;
 
-  // Anonymous mapping: zero pages materialise only when touched, so a table sized for
-  // millions of flows costs resident memory for the slots in use (handed out from 0 up).
-  struct Mapping {
-    void* p = nullptr;
-    std::size_t bytes = 0;
-    Mapping() = default;
-    explicit Mapping(std::size_t n);  // throws std::bad_alloc
-    Mapping(const Mapping&) = delete;
-    Mapping& operator=(const Mapping&) = delete;
-    ~Mapping();
-    // Maps n bytes (zero pages, THP hinted); false if the kernel refused. Never throws.
-    bool map(std::size_t n) noexcept;
-    void swap(Mapping& o) noexcept {
-      std::swap(p, o.p);
-      std::swap(bytes, o.bytes);
-    }
-  };
-
   // Buckets of a new table; the index doubles (rehash) whenever it would pass half full,
   // up to max_mask_ + 1 buckets, so a run with few flows keeps a small, cache-resident index.
   static constexpr uint32_t kInitialBuckets = 16384;  // 1 MiB
@@ -107,10 +89,12 @@ class FlowTable {
   uint32_t high_water_ = 0;  // slots [0, high_water_) have been handed out at some point
   uint32_t max_mask_;
   uint32_t mask_;
-  Mapping bucket_mem_;
-  Mapping slot_mem_;
-  Mapping free_mem_;
-  Mapping live_mem_;
+  // Zero pages until touched: slots are handed out from 0 up, so a table sized for
+  // millions of flows costs resident memory only for the slots in use.
+  ZeroMapping bucket_mem_;
+  ZeroMapping slot_mem_;
+  ZeroMapping free_mem_;
+  ZeroMapping live_mem_;
   Bucket* buckets_;
   FlowState* slots_;
   uint32_t* free_;     // stack of free slot indices; free_top_ entries

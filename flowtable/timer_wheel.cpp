@@ -21,13 +21,13 @@ constexpr uint64_t low_mask(uint32_t level) noexcept {
 }  // namespace
 
 TimerWheel::TimerWheel(uint32_t capacity, uint64_t start_tick)
-    : nodes_(std::size_t{capacity} + kLists),
+    : mem_((std::size_t{kFirstTimer} + capacity) * sizeof(Node)),
+      nodes_(static_cast<Node*>(mem_.data())),
       capacity_(capacity),
       now_(start_tick),
       cursor_(start_tick) {
-  // Sentinel indices must stay below kNone, which marks an unarmed timer.
-  assert(capacity <= kNone - kLists);
-  for (uint32_t i = 0; i < capacity; ++i) nodes_[i] = {0, kNone, kNone};
+  assert(capacity <= UINT32_MAX - kFirstTimer);
+  // Timers need no initialisation: zero bytes are an unarmed node.
   for (uint32_t l = 0; l < kLists; ++l) {
     const uint32_t s = sentinel(l);
     nodes_[s] = {0, s, s};
@@ -48,15 +48,15 @@ uint32_t TimerWheel::list_of(uint64_t deadline) const noexcept {
          static_cast<uint32_t>((deadline >> (kSlotBits * level)) & kSlotMask);
 }
 
-void TimerWheel::link(uint32_t id, uint32_t list) noexcept {
+void TimerWheel::link(uint32_t node, uint32_t list) noexcept {
   const uint32_t s = sentinel(list);
   Node& head = nodes_[s];
-  Node& n = nodes_[id];
+  Node& n = nodes_[node];
   const uint32_t tail = head.prev;
   n.next = s;
   n.prev = tail;
-  nodes_[tail].next = id;
-  head.prev = id;
+  nodes_[tail].next = node;
+  head.prev = node;
   if (list < kWheelLists) {
     nonempty_[list / kSlotsPerLevel] |= uint64_t{1} << (list % kSlotsPerLevel);
   } else if (list == kReady) {
@@ -66,48 +66,50 @@ void TimerWheel::link(uint32_t id, uint32_t list) noexcept {
   }
 }
 
-void TimerWheel::unlink(uint32_t id) noexcept {
-  Node& n = nodes_[id];
+void TimerWheel::unlink(uint32_t node) noexcept {
+  Node& n = nodes_[node];
   nodes_[n.prev].next = n.next;
   nodes_[n.next].prev = n.prev;
   // Only a list's last timer has the same neighbour on both sides: the sentinel.
   if (n.prev == n.next) {
-    const uint32_t list = n.prev - capacity_;
+    const uint32_t list = n.prev - sentinel(0);
     if (list < kWheelLists) {
       nonempty_[list / kSlotsPerLevel] &= ~(uint64_t{1} << (list % kSlotsPerLevel));
     }
   }
-  n.next = kNone;
+  n.next = kUnarmed;
 }
 
 void TimerWheel::arm(uint32_t id, uint64_t deadline_tick) noexcept {
   assert(id < capacity_);
-  Node& n = nodes_[id];
+  const uint32_t node = node_of(id);
+  Node& n = nodes_[node];
   const uint32_t list = list_of(deadline_tick);
-  if (n.next != kNone) {
+  if (n.next != kUnarmed) {
     // Same slot (a flow re-armed a little later): it stays where it is.
     if (list < kWheelLists && list == list_of(n.deadline)) {
       n.deadline = deadline_tick;
       return;
     }
-    unlink(id);
+    unlink(node);
   } else {
     ++armed_count_;
   }
   n.deadline = deadline_tick;
-  link(id, list);
+  link(node, list);
 }
 
 void TimerWheel::disarm(uint32_t id) noexcept {
   assert(id < capacity_);
-  if (nodes_[id].next == kNone) return;
-  unlink(id);
+  const uint32_t node = node_of(id);
+  if (nodes_[node].next == kUnarmed) return;
+  unlink(node);
   --armed_count_;
 }
 
 bool TimerWheel::armed(uint32_t id) const noexcept {
   assert(id < capacity_);
-  return nodes_[id].next != kNone;
+  return nodes_[node_of(id)].next != kUnarmed;
 }
 
 bool TimerWheel::next_event(uint64_t& tick, uint32_t& level) const noexcept {
@@ -169,9 +171,9 @@ std::size_t TimerWheel::drain_ready(std::span<uint32_t> out) noexcept {
   uint32_t i = nodes_[r].next;
   std::size_t n = 0;
   while (n < out.size() && i != r) {
-    out[n++] = i;
+    out[n++] = i - kFirstTimer;
     const uint32_t next = nodes_[i].next;
-    nodes_[i].next = kNone;
+    nodes_[i].next = kUnarmed;
     i = next;
   }
   nodes_[r].next = i;

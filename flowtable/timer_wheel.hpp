@@ -29,13 +29,16 @@
 //   * nonempty_[L] bit s <=> slot s of level L has timers; every set bit is > c's
 //     digit L. The first non-empty level therefore holds the next event, and its first
 //     slot's start time is a lower bound on every deadline in the wheel.
-//   * Lists are circular and doubly linked through uint32 indices. Ids [0, capacity)
-//     are timers; indices from capacity on are the 386 list sentinels, so link/unlink
-//     are branch-free and a list emptied by unlink is recognised by prev == next ==
-//     its sentinel. next == kNone <=> the id is not armed.
+//   * Lists are circular and doubly linked through uint32 node indices. Node 0 is never
+//     used, nodes [1, 387) are the 386 list sentinels, and timer id i is node 387 + i,
+//     so link/unlink are branch-free and a list emptied by unlink is recognised by
+//     prev == next == its sentinel. next == 0 <=> the timer is not armed -- so the
+//     all-zero node array (a ZeroMapping) is a wheel with nothing armed, and the pages of
+//     timers never armed are never touched: a wheel sized for 2M flows costs resident
+//     memory only for the flows a run has (it used to initialise 32 MB up front).
 //
-// Cost: arm/disarm O(1), no allocation (16 bytes per timer, all allocated in the
-// constructor); re-arming into the same slot only rewrites the deadline. advance()
+// Cost: arm/disarm O(1), no allocation (16 bytes per timer, mapped in the constructor);
+// re-arming into the same slot only rewrites the deadline. advance()
 // visits only non-empty slots (ctz over one bitmap word per level), so idle time costs
 // nothing per tick; an L0 slot is spliced onto the ready list in O(1); each timer is
 // cascaded at most once per level it descends. Output per call is bounded by
@@ -47,7 +50,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
+
+#include "flowtable/zero_mapping.hpp"
 
 namespace weir {
 
@@ -55,7 +59,6 @@ class TimerWheel {
  public:
   static constexpr uint32_t kLevels = 6;
   static constexpr uint32_t kSlotsPerLevel = 64;
-  static constexpr uint32_t kNone = UINT32_MAX;
 
   // capacity: number of timer ids (flow slots). start_tick: the wheel's initial "now".
   explicit TimerWheel(uint32_t capacity, uint64_t start_tick = 0);
@@ -80,7 +83,7 @@ class TimerWheel {
  private:
   struct Node {
     uint64_t deadline;  // ticks; unused in sentinels
-    uint32_t next;      // kNone <=> unarmed
+    uint32_t next;      // node index; 0 <=> unarmed
     uint32_t prev;
   };
   static_assert(sizeof(Node) == 16);
@@ -89,19 +92,23 @@ class TimerWheel {
   static constexpr uint32_t kOverflow = kWheelLists;
   static constexpr uint32_t kReady = kWheelLists + 1;
   static constexpr uint32_t kLists = kWheelLists + 2;
+  static constexpr uint32_t kUnarmed = 0;           // Node::next of a timer not armed
+  static constexpr uint32_t kFirstTimer = 1 + kLists;  // node index of timer id 0
 
-  uint32_t sentinel(uint32_t list) const noexcept { return capacity_ + list; }
+  static uint32_t sentinel(uint32_t list) noexcept { return 1 + list; }
+  static uint32_t node_of(uint32_t id) noexcept { return kFirstTimer + id; }
   bool list_empty(uint32_t list) const noexcept;
   uint32_t list_of(uint64_t deadline) const noexcept;  // against cursor_
-  void link(uint32_t id, uint32_t list) noexcept;
-  void unlink(uint32_t id) noexcept;
+  void link(uint32_t node, uint32_t list) noexcept;
+  void unlink(uint32_t node) noexcept;
   // Start tick of the earliest non-empty slot (or the overflow re-file tick), and its
   // level (kLevels = overflow). false when the wheel holds nothing.
   bool next_event(uint64_t& tick, uint32_t& level) const noexcept;
   void expire_slot(uint64_t tick, uint32_t level) noexcept;  // moves cursor_ to tick
   std::size_t drain_ready(std::span<uint32_t> out) noexcept;
 
-  std::vector<Node> nodes_;                   // [0, capacity): timers; then kLists sentinels
+  ZeroMapping mem_;                           // the nodes: unused, sentinels, timers
+  Node* nodes_;
   std::array<uint64_t, kLevels> nonempty_{};  // bit s <=> slot s of the level has timers
   uint32_t capacity_;
   uint64_t now_;                     // largest now_tick seen (public now())
