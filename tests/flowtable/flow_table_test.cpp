@@ -55,6 +55,35 @@ TEST(FlowTable, FindsWhatWasInsertedAndForgetsWhatWasErased) {
   EXPECT_EQ(t.size(), 20u);
 }
 
+TEST(FlowTable, InsertedStateIsZeroButTheKeyForFreshAndForReusedSlots) {
+  FlowTable t(8);
+  auto all_zero_but_key = [](const FlowState& f) {
+    FlowState z;
+    std::memset(static_cast<void*>(&z), 0, sizeof z);
+    z.key = f.key;
+    return std::memcmp(&z, &f, sizeof z) == 0;
+  };
+  std::vector<uint32_t> slots;
+  for (uint32_t i = 0; i < 8; ++i) {
+    const FlowKey k = key_n(i);
+    slots.push_back(t.insert(k, static_cast<uint32_t>(flow_hash64(k))));
+    ASSERT_NE(slots.back(), FlowTable::kNoSlot);
+    FlowState& f = t.state(slots.back());
+    EXPECT_TRUE(all_zero_but_key(f)) << "fresh slot " << slots.back();
+    EXPECT_TRUE(f.key == k);
+    std::memset(static_cast<void*>(&f.dir), 0xAB, sizeof f.dir);  // a record's worth of counters
+    f.first_ns = kT0;
+  }
+  // Freed slots come back dirty from their last record: insert must clear them.
+  for (uint32_t i = 0; i < 8; i += 3) t.erase(slots[i], static_cast<uint32_t>(flow_hash64(key_n(i))));
+  for (uint32_t i = 100; i < 103; ++i) {
+    const FlowKey k = key_n(i);
+    const uint32_t s = t.insert(k, static_cast<uint32_t>(flow_hash64(k)));
+    ASSERT_NE(s, FlowTable::kNoSlot);
+    EXPECT_TRUE(all_zero_but_key(t.state(s))) << "reused slot " << s;
+  }
+}
+
 TEST(FlowTable, IndexGrowsPastItsInitialSizeAndKeepsEveryFlowReachable) {
   // 16,384 initial buckets hold 65,536 flows at half load: 300k forces several rehashes,
   // with erased slots (reused from the free stack) in between.
