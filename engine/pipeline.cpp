@@ -15,7 +15,6 @@
 #include "capture/bpf_filter.hpp"
 #include "capture/decode/decoder.hpp"
 #include "capture/pcap_file/file_source.hpp"
-#include "engine/base/doorbell.hpp"
 #include "engine/base/spsc_ring.hpp"
 #include "engine/merger.hpp"
 #include "exporters/flow_sink.hpp"
@@ -43,24 +42,10 @@ struct RecordBatch {
   std::array<FlowRecord, FlowMeter::kChunk> recs;
 };
 
-// How long a thread spins before it sleeps on a Doorbell (engine/base/doorbell.hpp).
-// When every busy thread (reader, workers) has a core, the one waiting spins through the
-// gap between two batches (~25 us at 10 Mpps) rather than pay two context switches;
-// when they share cores, spinning would burn the time of the thread it waits for. The
-// merger is mostly idle (records come in bursts) and always sleeps almost at once.
-constexpr uint32_t kSpinOwnCoreNs = 50'000;
-constexpr uint32_t kSpinSharedCoreNs = 2'000;
-constexpr uint32_t kMergerSpinNs = 1'000;
-
 // Everything one worker shares with the reader and the merger.
 struct alignas(kNoFalseSharing) WorkerCtx {
   SpscRing<PacketBatch, 16> in;   // reader -> worker
   SpscRing<RecordBatch, 8> out;   // worker -> merger
-  Doorbell in_data;               // worker sleeps on an empty `in`; the reader rings
-  Doorbell in_space;              // the reader sleeps on a full `in`; the worker rings
-  Doorbell out_space;             // the worker sleeps on a full `out`; the merger rings
-  Doorbell* merger_bell = nullptr;  // the merger's, shared by all workers
-  uint32_t spin_ns = 0;
   // Written by the worker (release) after the records it covers were published on
   // `out`; read by the merger (acquire) before it drains `out`.
   alignas(kNoFalseSharing) std::atomic<uint64_t> watermark_ns{0};
@@ -71,20 +56,19 @@ struct alignas(kNoFalseSharing) WorkerCtx {
 
 class RingEmitter final : public RecordEmitter {
  public:
-  explicit RingEmitter(WorkerCtx& w) : w_(w) {}
+  explicit RingEmitter(SpscRing<RecordBatch, 8>& ring) : ring_(ring) {}
   void emit(std::span<const FlowRecord> recs) override {
     RecordBatch* b;
-    Waiter wait(w_.out_space, w_.spin_ns);
-    while ((b = w_.out.claim()) == nullptr) wait.pause();
+    Backoff bo;
+    while ((b = ring_.claim()) == nullptr) bo.pause();
     std::copy(recs.begin(), recs.end(), b->recs.begin());
     b->n = static_cast<uint32_t>(recs.size());
     b->eof = !recs.empty() && recs.front().end_reason == EndReason::eof;
-    w_.out.publish();
-    w_.merger_bell->ring();
+    ring_.publish();
   }
 
  private:
-  WorkerCtx& w_;
+  SpscRing<RecordBatch, 8>& ring_;
 };
 
 // Writes ordered records to the sink; remembers the first error and stops writing.
@@ -124,22 +108,21 @@ class InlineEmitter final : public RecordEmitter {
 };
 
 void worker_main(WorkerCtx& w, MeterConfig mc) {
-  RingEmitter em(w);
+  RingEmitter em(w.out);
   FlowMeter meter(mc, em);
-  Waiter wait(w.in_data, w.spin_ns);
+  Backoff bo;
   uint64_t published_wm = 0;
   for (;;) {
     PacketBatch* b = w.in.front();
     if (!b) {
-      wait.pause();
+      bo.pause();
       continue;
     }
-    wait.reset();
+    bo.reset();
     if (b->n) meter.process_burst(std::span<const PacketMeta>(b->pkts.data(), b->n));
     meter.advance(b->clock_ns);
     const bool eof = b->eof;
     w.in.pop();
-    w.in_space.ring();
     if (eof) break;
     const uint64_t wm = meter.watermark_ns();
     if (wm != published_wm) {
@@ -153,21 +136,19 @@ void worker_main(WorkerCtx& w, MeterConfig mc) {
   // records that ended earlier, then let the merger release all of them.
   meter.flush();
   w.watermark_ns.store(UINT64_MAX, std::memory_order_release);
-  w.merger_bell->ring();
   meter.finish();
   w.stats = meter.stats();
   w.done.store(true, std::memory_order_release);
-  w.merger_bell->ring();
 }
 
 // Two phases. (1) Until every worker has published watermark UINT64_MAX: move records
 // into the orderer and release those below the smallest watermark. (2) End of input:
 // release the rest, then k-way merge the workers' end-of-input streams (each already in
 // flow_id order) straight to the sink -- nothing is held but one batch per worker.
-void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, Doorbell& bell, SinkWriter& out,
+void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, SinkWriter& out,
                  std::size_t& peak_pending) {
   RecordOrderer ord;
-  Waiter wait(bell, kMergerSpinNs);
+  Backoff bo;
   for (;;) {
     uint64_t wmin = UINT64_MAX;
     for (auto& w : workers) wmin = std::min(wmin, w->watermark_ns.load(std::memory_order_acquire));
@@ -177,19 +158,15 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, Doorbell& bel
         if (b->eof) break;  // phase 2 material
         ord.add(std::span<const FlowRecord>(b->recs.data(), b->n));
         w->out.pop();
-        w->out_space.ring();
         got = true;
       }
     }
     ord.release(wmin, out);
     if (wmin == UINT64_MAX) break;  // read before draining: no earlier record can follow
-    // Asleep, the merger wakes for new records (rung) or after the timeout, which bounds
-    // how long released-by-watermark records wait: the watermark moves on every packet
-    // batch, too often to ring for.
     if (got) {
-      wait.reset();
+      bo.reset();
     } else {
-      wait.pause();
+      bo.pause();
     }
   }
   peak_pending = ord.peak_pending();
@@ -223,10 +200,10 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, Doorbell& bel
         out(std::span<const FlowRecord>(chunk));
         chunk.clear();
       }
-      wait.pause();
+      bo.pause();
       continue;
     }
-    wait.reset();
+    bo.reset();
     std::size_t best = workers.size();
     for (std::size_t k = 0; k < workers.size(); ++k) {
       if (cur[k].b && (best == workers.size() ||
@@ -243,7 +220,6 @@ void merger_main(std::vector<std::unique_ptr<WorkerCtx>>& workers, Doorbell& bel
     }
     if (++c.i == c.b->n) {
       workers[best]->out.pop();
-      workers[best]->out_space.ring();
       c.b = nullptr;
     }
   }
@@ -416,28 +392,19 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
     sum.record_packets = ms.record_packets;
     sum.peak_live_flows = ms.peak_live;
   } else {
-    // Busy threads: the reader and the workers (the merger mostly sleeps).
-    const uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
-    const uint32_t spin_ns = n_workers + 1 <= cores ? kSpinOwnCoreNs : kSpinSharedCoreNs;
-    Doorbell merger_bell;
     std::vector<std::unique_ptr<WorkerCtx>> ctx;
-    for (uint32_t i = 0; i < n_workers; ++i) {
-      ctx.push_back(std::make_unique<WorkerCtx>());
-      ctx.back()->merger_bell = &merger_bell;
-      ctx.back()->spin_ns = spin_ns;
-    }
+    for (uint32_t i = 0; i < n_workers; ++i) ctx.push_back(std::make_unique<WorkerCtx>());
     std::vector<std::thread> threads;
     for (uint32_t i = 0; i < n_workers; ++i) threads.emplace_back(worker_main, std::ref(*ctx[i]), mc);
     std::size_t peak_pending = 0;
-    std::thread merger(merger_main, std::ref(ctx), std::ref(merger_bell), std::ref(writer),
-                       std::ref(peak_pending));
+    std::thread merger(merger_main, std::ref(ctx), std::ref(writer), std::ref(peak_pending));
 
     std::vector<PacketBatch*> cur(n_workers, nullptr);
     std::vector<uint64_t> sent_clock(n_workers, 0);
     auto batch_of = [&](uint32_t w) {
       if (!cur[w]) {
-        Waiter wait(ctx[w]->in_space, spin_ns);
-        while ((cur[w] = ctx[w]->in.claim()) == nullptr) wait.pause();
+        Backoff bo;
+        while ((cur[w] = ctx[w]->in.claim()) == nullptr) bo.pause();
         cur[w]->n = 0;
         cur[w]->eof = false;
       }
@@ -448,7 +415,6 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
       b->clock_ns = clock_ns;
       b->eof = eof;
       ctx[w]->in.publish();
-      ctx[w]->in_data.ring();
       cur[w] = nullptr;
       sent_clock[w] = clock_ns;
     };

@@ -2,8 +2,7 @@
 // SpscRing throughput between two threads, the reader -> worker hand-off of the pipeline:
 // a producer thread fills batches of 72-byte PacketMeta in place (claim, write, publish)
 // and the benchmark thread drains them (front, read every element, pop), both waiting
-// with a Waiter on a Doorbell when the ring is full / empty (each side rings the other
-// after publish / pop) -- as engine/pipeline.cpp does with its
+// with Backoff when the ring is full / empty -- as engine/pipeline.cpp does with its
 // PacketBatch (256 elements) in a 16-slot ring. The batch-size sweep (1, 32, 256 elements
 // per slot) shows what the per-slot synchronisation costs: two shared cache lines move
 // between cores per slot, however few packets it carries.
@@ -17,7 +16,6 @@
 #include <memory>
 #include <thread>
 
-#include "engine/base/doorbell.hpp"
 #include "engine/base/packet_meta.hpp"
 #include "engine/base/spsc_ring.hpp"
 
@@ -47,18 +45,16 @@ void BM_SpscRingPacketBatches(benchmark::State& st) {
     src[i].wire_bytes = 54 + i;
   }
   std::atomic<bool> stop{false};
-  Doorbell data, space;
-  constexpr uint32_t kSpinNs = 50'000;  // the pipeline's budget when each thread has a core
   std::thread producer([&] {
-    Waiter wait(space, kSpinNs);
+    Backoff bo;
     uint64_t seq = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       PacketBatch* b = ring->claim();
       if (!b) {
-        wait.pause();
+        bo.pause();
         continue;
       }
-      wait.reset();
+      bo.reset();
       for (uint32_t i = 0; i < per_batch; ++i) {
         b->pkts[i] = src[i];
         b->pkts[i].index = seq++;
@@ -66,7 +62,6 @@ void BM_SpscRingPacketBatches(benchmark::State& st) {
       b->n = per_batch;
       b->clock_ns = seq;
       ring->publish();
-      data.ring();
     }
   });
 
@@ -74,12 +69,12 @@ void BM_SpscRingPacketBatches(benchmark::State& st) {
   uint64_t expect = 0;  // producer's sequence: checks nothing was lost or torn
   uint64_t bad = 0;
   uint64_t sum = 0;
-  Waiter wait(data, kSpinNs);
+  Backoff bo;
   for (auto _ : st) {
     for (uint32_t k = 0; k < kSlots; ++k) {
       const PacketBatch* b;
-      while ((b = ring->front()) == nullptr) wait.pause();
-      wait.reset();
+      while ((b = ring->front()) == nullptr) bo.pause();
+      bo.reset();
       for (uint32_t i = 0; i < b->n; ++i) {
         const PacketMeta& m = b->pkts[i];
         bad += m.index != expect++;
@@ -87,7 +82,6 @@ void BM_SpscRingPacketBatches(benchmark::State& st) {
       }
       items += b->n;
       ring->pop();
-      space.ring();
     }
     benchmark::DoNotOptimize(sum);
   }

@@ -13,6 +13,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <thread>
+
+#include <immintrin.h>
 
 #include "engine/base/common.hpp"
 
@@ -59,6 +62,28 @@ class SpscRing {
   alignas(kNoFalseSharing) std::atomic<uint32_t> tail_{0};  // written by consumer
   uint32_t cons_cached_head_ = 0;                           // consumer-local
   alignas(kNoFalseSharing) std::array<T, N> slots_{};
+};
+
+// Waiting strategy for a thread with nothing to do. Spins briefly (the other side is
+// usually a few hundred ns away), then yields -- on a 2-core machine running a reader,
+// workers and a merger, a spinning thread would steal the core its producer needs --
+// then sleeps in short naps so an idle pipeline costs no CPU.
+class Backoff {
+ public:
+  void pause() noexcept {
+    if (n_ < 64) {
+      _mm_pause();
+    } else if (n_ < 256) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    ++n_;
+  }
+  void reset() noexcept { n_ = 0; }
+
+ private:
+  uint32_t n_ = 0;
 };
 
 }  // namespace weir
