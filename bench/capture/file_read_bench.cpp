@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Capture-file reading speed: a loop that only calls rx_burst() and sums wire_len (the
 // reader's share of the flow meter's budget), against read() of the same file into a
-// 128 KiB buffer (what `cat file > /dev/null` does), for several mmap window sizes.
+// 128 KiB buffer (what `cat file > /dev/null` does), for several mmap window sizes; and the
+// floor under any mmap reader (page-table work; the bare record walk with and without
+// prefetch).
 //
 // Input: $WEIR_BENCH_PCAP, else /dev/shm/w/bench_5M.pcap when present, else (or with
 // WEIR_BENCH_PCAP=synthetic) a 256 MiB pcap of IMIX-like sizes written to $TMPDIR and
@@ -10,10 +12,13 @@
 //   file_read_bench                          Google Benchmark (meson test --benchmark)
 //   file_read_bench --once FILE [MIB [BURST]] one pass, prints ns/packet; for /usr/bin/time -v
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -97,6 +102,88 @@ void BM_ReadSyscall(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * bytes));
 }
 BENCHMARK(BM_ReadSyscall)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(3)->ReportAggregatesOnly(true);
+
+// The floor under any mmap reader, in two parts measured apart. BM_MapWholeFile: the
+// page-table work alone -- mmap the whole file with MAP_POPULATE, then munmap it (what the
+// reader's windows cost in the kernel, without any walk). BM_RecordWalk: the record walk
+// alone over an already-populated mapping -- read each record header, step to the next
+// -- with software prefetch `prefetch_bytes` ahead (every line) or none (0). Without
+// prefetch every step is a dependent DRAM miss (the next header's address is in this
+// one); with it the walk streams the file. Nothing here decodes or copies a packet.
+struct WholeMapping {
+  const uint8_t* p = nullptr;
+  size_t bytes = 0;
+  explicit WholeMapping(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      std::perror(path.c_str());
+      std::exit(1);
+    }
+    bytes = static_cast<size_t>(st.st_size);
+    void* m = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED) {
+      std::perror("mmap");
+      std::exit(1);
+    }
+    p = static_cast<const uint8_t*>(m);
+  }
+  ~WholeMapping() { ::munmap(const_cast<uint8_t*>(p), bytes); }
+};
+
+// Classic little-endian pcap only (what this benchmark's inputs are).
+uint64_t walk_records(const uint8_t* p, size_t n, size_t prefetch_bytes, uint64_t& sum) {
+  size_t off = 24, pf = 24;
+  uint64_t packets = 0;
+  while (off + 16 <= n) {
+    if (prefetch_bytes) {
+      for (const size_t lim = std::min(n, off + prefetch_bytes); pf < lim; pf += 64) __builtin_prefetch(p + pf);
+    }
+    uint32_t cap;
+    std::memcpy(&cap, p + off + 8, 4);
+    sum += p[std::min(n - 1, off + 16 + 12)];  // one header byte, as a decoder would
+    off += 16 + cap;
+    ++packets;
+  }
+  return packets;
+}
+
+void BM_MapWholeFile(benchmark::State& st) {
+  uint64_t sum = 0;
+  const uint64_t packets = [&] {  // for the ns/pkt figure only; not timed
+    WholeMapping m(g_path);
+    return walk_records(m.p, m.bytes, 4096, sum);
+  }();
+  double ns = 0;
+  for (auto _ : st) {
+    const auto t0 = std::chrono::steady_clock::now();
+    {
+      WholeMapping m(g_path);
+      benchmark::DoNotOptimize(m.p);
+    }
+    ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  }
+  benchmark::DoNotOptimize(sum);
+  st.counters["ns_per_pkt"] = ns / (static_cast<double>(packets) * static_cast<double>(st.iterations()));
+}
+BENCHMARK(BM_MapWholeFile)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(3)->ReportAggregatesOnly(true);
+
+void BM_RecordWalk(benchmark::State& st) {
+  const auto prefetch_bytes = static_cast<size_t>(st.range(0));
+  WholeMapping m(g_path);
+  uint64_t packets = 0, sum = 0;
+  double ns = 0;
+  for (auto _ : st) {
+    const auto t0 = std::chrono::steady_clock::now();
+    packets = walk_records(m.p, m.bytes, prefetch_bytes, sum);
+    ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  }
+  benchmark::DoNotOptimize(sum);
+  st.counters["ns_per_pkt"] = ns / (static_cast<double>(packets) * static_cast<double>(st.iterations()));
+}
+BENCHMARK(BM_RecordWalk)->ArgName("prefetch_bytes")->Arg(0)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond)
+    ->UseRealTime()->Repetitions(3)->ReportAggregatesOnly(true);
 
 // 256 MiB of records with IMIX-like captured sizes (64/576/1500 bytes, 7:4:1).
 std::string make_synthetic() {
