@@ -40,7 +40,39 @@ fi
   cmp "$dir/b.csv" "$dir/b2.csv" && echo "-w 1 --reader-thread and -w 2 outputs are byte-identical"
 } | tee "$dir/exact.txt"
 
+# 1b. What any two-way split of one file could reach here: two independent processes on
+# the file's two halves, in parallel -- no coordination, no hand-over between threads,
+# so an upper bound for a split done inside one weir. Runs interleaved, medians.
+python3 scripts/split_pcap.py "$dir/bench_5M.pcap" 2 "$dir/half" >/dev/null
+python3 - "$weir" "$dir" "$runs" > "$dir/split.json" <<'PY'
+import json, statistics, subprocess, sys, time
+weir, d, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+full, halves = f"{d}/bench_5M.pcap", [f"{d}/half.0.pcap", f"{d}/half.1.pcap"]
+def w(*args): return [weir, "-q", "--no-progress", "-o", "/dev/null", *args]
+rows = {
+    "cat FILE": [["cat", full]],
+    "cat half.0 & cat half.1": [["cat", h] for h in halves],
+    "weir -w 1 -r half.0 & weir -w 1 -r half.1": [w("-w", "1", "-r", h) for h in halves],
+    "weir -w 1 -r FILE": [w("-w", "1", "-r", full)],
+    "weir -w 1 --reader-thread -r FILE": [w("-w", "1", "--reader-thread", "-r", full)],
+}
+def parallel(cmds):
+    t = time.monotonic()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL) for c in cmds]
+    for p in procs:
+        if p.wait() != 0:
+            sys.exit(f"split experiment: {' '.join(p.args)} failed")
+    return time.monotonic() - t
+walls = {name: [] for name in rows}
+for _ in range(runs):
+    for name, cmds in rows.items():
+        walls[name].append(parallel(cmds))
+json.dump({name: statistics.median(v) for name, v in walls.items()}, sys.stdout, indent=1)
+PY
+rm -f "$dir"/half.*.pcap
+
 # 2. weir gen profiles.
+
 # The peers take minutes per run on these (argus: ~200 s on linerate): bench_5M has them.
 "$weir" bench --profile linerate -n 20000000 --runs 3 --dir "$dir" --json "$dir/linerate.bench.json" --no-peers \
   | tee "$dir/linerate.txt"
@@ -136,6 +168,18 @@ Per-flow exactness at full speed (`scripts/check_truth.py` against `bench_5M.flo
 |---|---|---|---|""")
 for w, (n, t, workers) in exp.items():
     print(f"| `-w {w}` | {n:,} | {t:.3f} | {n/t/workers/1e6:.2f} M |")
+sp = load("split.json")
+print(f"""
+## Upper bound of a two-way split of one file (bench_5M, {runs} interleaved runs, medians)
+
+`scripts/split_pcap.py` cuts bench_5M into two halves of 2.5M packets; two independent
+processes then run in parallel on the 2 cores. Nothing is shared or handed over, so no
+split of one file inside one weir (byte ranges, several readers) can beat the weir row.
+
+| run | wall s | x cat |
+|---|---|---|""")
+for name, t in sp.items():
+    print(f"| `{name}` | {t:.3f} | {sp['cat FILE'] / t:.2f} |")
 print("""
 ## Where the time goes
 
