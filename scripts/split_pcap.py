@@ -8,6 +8,7 @@ byte). Used by scripts/bench-results.sh for the split upper-bound experiment: N 
 processes on N parts in parallel bound what any N-way split of one file can reach.
 """
 import mmap
+import os
 import struct
 import sys
 
@@ -15,12 +16,18 @@ import sys
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__.strip())
-    path, parts, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    if parts < 1:
-        sys.exit("split_pcap: N must be >= 1")
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        if len(m) < 24:
-            sys.exit(f"split_pcap: {path}: shorter than a pcap file header")
+    path, parts, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+    if not parts.isdigit() or int(parts) < 1:
+        sys.exit(f"split_pcap: N must be a whole number >= 1, not '{parts}'")
+    parts = int(parts)
+    try:
+        f = open(path, "rb")
+        size = os.fstat(f.fileno()).st_size
+    except OSError as e:
+        sys.exit(f"split_pcap: {path}: {e.strerror}")
+    if size < 24:
+        sys.exit(f"split_pcap: {path}: {size} bytes, shorter than a pcap file header (24)")
+    with f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         magic = m[:4]
         if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
             fmt = "<I"
