@@ -42,7 +42,8 @@ def main():
             (cap,) = struct.unpack_from(fmt, m, off + 8)
             off += 16 + cap
         if off != n:
-            sys.exit(f"split_pcap: {path}: byte {off}: truncated record")
+            start = offs[-1] if off > n else off
+            sys.exit(f"split_pcap: {path}: byte {start}: truncated record (the file ends at byte {n})")
         offs.append(n)
         packets = len(offs) - 1
         for k in range(parts):
