@@ -27,6 +27,30 @@ std::vector<uint32_t> advance_all(TimerWheel& w, uint64_t now_tick, std::size_t 
   }
 }
 
+TEST(TimerWheel, LargeWheelStartsUnarmedAndFiresItsFirstAndLastIds) {
+  // Timers are untouched zero pages until armed: every id of a 2M-timer wheel must read
+  // as unarmed, disarming one is a no-op, and ids at both ends map to their own nodes.
+  constexpr uint32_t kCap = 2'000'000;
+  TimerWheel w(kCap);
+  EXPECT_FALSE(w.armed(0));
+  EXPECT_FALSE(w.armed(kCap / 2));
+  EXPECT_FALSE(w.armed(kCap - 1));
+  w.disarm(kCap - 1);
+  EXPECT_EQ(w.size(), 0u);
+  w.arm(kCap - 1, 7);
+  w.arm(0, 7);
+  EXPECT_TRUE(w.armed(kCap - 1));
+  EXPECT_FALSE(w.armed(kCap - 2));
+  std::vector<uint32_t> due(8);
+  EXPECT_EQ(w.advance(6, due), 0u);
+  ASSERT_EQ(w.advance(7, due), 2u);
+  std::sort(due.begin(), due.begin() + 2);
+  EXPECT_EQ(due[0], 0u);
+  EXPECT_EQ(due[1], kCap - 1);
+  EXPECT_FALSE(w.armed(kCap - 1));
+  EXPECT_EQ(w.size(), 0u);
+}
+
 TEST(TimerWheel, FiresExactlyOnceAtItsDeadlineTickNeverBefore) {
   // One deadline per level, on and off slot boundaries, advanced one tick at a time.
   const std::vector<uint64_t> deadlines = {1, 2, 63, 64, 65, 100, 4095, 4096, 4097, 70'000,
