@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// PacketSource: the burst interface every capture backend implements (capture files
-// now; libpcap live and DPDK next). One virtual call per burst, never per packet.
+// PacketSource: the burst interface every capture backend implements (capture files,
+// libpcap, AF_PACKET, DPDK). One virtual call per burst, never per packet; a backend
+// with several receive queues opens one source per queue.
 //
-// Threading: a source is used by one thread (the reader). rx_burst() is noexcept and
+// Threading: a source is used by one thread (its reader or its queue's worker). rx_burst() is noexcept and
 // never allocates; the views it fills stay valid until the next rx_burst() call.
 // Control calls (open, stats, error) may allocate.
 #pragma once
@@ -39,6 +40,11 @@ struct SourceStats {
   uint64_t caplen_over_wire = 0;   // records whose caplen > orig len (wire_len raised to caplen)
   uint64_t ts_backwards = 0;       // records older than their predecessor (engine clamps)
   uint64_t non_packet_blocks = 0;  // pcapng blocks skipped (NRB, ISB, custom, unknown)
+  // Live sources: packets lost before weir saw them, reported beside (not inside) the
+  // conservation check. kernel_drops: pcap_stats ps_drop, PACKET_STATISTICS tp_drops,
+  // DPDK imissed. interface_drops: ps_ifdrop, DPDK ierrors + rx_nombuf.
+  uint64_t kernel_drops = 0;
+  uint64_t interface_drops = 0;
 };
 
 class PacketSource {
@@ -57,6 +63,12 @@ class PacketSource {
   virtual uint64_t bytes_read() const noexcept = 0;    // input bytes consumed so far (progress)
   virtual uint64_t bytes_total() const noexcept = 0;   // 0 when unknown (pipe, live)
   virtual std::string describe() const = 0;            // e.g. "file a.pcap (pcap, ns)"
+  // A live source: rx_burst() returns RxStatus::timeout when idle, timestamps are wall
+  // clock, and the engine advances flow time with the wall clock while it is quiet.
+  virtual bool live() const noexcept { return false; }
+  // Live sources: re-read kernel/NIC counters into stats() (a syscall; called by the
+  // source's own thread at the stats interval and at the end, never per burst).
+  virtual void refresh_stats() noexcept {}
 };
 
 }  // namespace weir

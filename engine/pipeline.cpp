@@ -269,18 +269,15 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   std::unique_ptr<PacketSource> src;
   FileSourceConfig fcfg;
   fcfg.paths = cfg.inputs;
-  if (Status s = open_file_source(fcfg, src); !s) return s;
+  if (Status s = open_file_source(fcfg, src); !s) return std::move(s).at(Origin::input);
   std::unique_ptr<BpfFilter> filter;
   if (!cfg.filter.empty()) {
-    if (Status s = BpfFilter::create(cfg.filter, filter); !s) return s;
+    if (Status s = BpfFilter::create(cfg.filter, filter); !s) return std::move(s).at(Origin::config);
   }
   std::unique_ptr<FlowSink> sink;
   SinkConfig scfg = cfg.sink;
   scfg.bidirectional = cfg.bidirectional;
-  if (Status s = open_sink(scfg, sink); !s) {
-    sum.output_error = s.message;  // tells the caller the output, not the input, failed
-    return s;
-  }
+  if (Status s = open_sink(scfg, sink); !s) return std::move(s).at(Origin::output);
 
   DecodeConfig dcfg;
   dcfg.bidirectional = cfg.bidirectional;

@@ -333,23 +333,23 @@ Status read_flow_file(const std::string& path, bool& bidirectional_out,
 
 Status cat_flow_file(const std::string& in_path, const std::string& out_path_or_dash) {
   FlowFileReader reader;
-  if (Status s = reader.open(in_path); !s) return s;
+  if (Status s = reader.open(in_path); !s) return std::move(s).at(Origin::input);
   std::unique_ptr<FlowSink> sink;
   if (Status s = open_sink({.path = out_path_or_dash,
                             .format = OutputFormat::csv,
                             .bidirectional = reader.bidirectional()},
                            sink);
       !s)
-    return s;
+    return std::move(s).at(Origin::output);
   std::vector<FlowRecord> burst(256);
   for (;;) {
     std::size_t n = 0;
     // On a read error `sink` is destroyed unfinished: its temporary file goes away.
-    if (Status s = reader.read_burst(burst, n); !s) return s;
+    if (Status s = reader.read_burst(burst, n); !s) return std::move(s).at(Origin::input);
     if (n == 0) break;
-    if (Status s = sink->write_burst(std::span(burst).first(n)); !s) return s;
+    if (Status s = sink->write_burst(std::span(burst).first(n)); !s) return std::move(s).at(Origin::output);
   }
-  return sink->finish();
+  return sink->finish().at(Origin::output);
 }
 
 }  // namespace weir

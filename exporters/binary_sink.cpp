@@ -98,6 +98,11 @@ class BinarySink final : public FlowSink {
     return {};
   }
 
+  Status flush() override {
+    if (finished_) return {};
+    return out_.flush();
+  }
+
   Status finish() override {
     if (finished_) return out_.finish();  // idempotent: ok, or the first error again
     finished_ = true;

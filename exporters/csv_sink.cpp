@@ -36,6 +36,11 @@ class CsvSink final : public FlowSink {
     return {};
   }
 
+  Status flush() override {
+    if (finished_) return {};
+    return out_.flush();
+  }
+
   Status finish() override {
     finished_ = true;
     return out_.finish();

@@ -30,6 +30,9 @@ class FlowSink {
  public:
   virtual ~FlowSink() = default;
   virtual Status write_burst(std::span<const FlowRecord> recs) = 0;
+  // Pushes buffered records to the destination now (a live run calls it every
+  // --flush-interval, so a record is visible soon after its flow ends).
+  virtual Status flush() { return Status::ok(); }
   // Flushes, writes any trailer, and renames the temporary file into place.
   virtual Status finish() = 0;
   virtual uint64_t records_written() const noexcept = 0;

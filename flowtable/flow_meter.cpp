@@ -42,9 +42,13 @@ void fill_dir(const DirAcc& a, uint64_t first_ns, DirStats& d) noexcept {
     d.iat_stddev_ns = std::sqrt(std::max(0.0, a.iat_sumsq / n_iat - d.iat_mean_ns * d.iat_mean_ns));
   }
   for (std::size_t i = 0; i < 8; ++i) {
-    d.tcp_flag_count[i] = a.flag_count[i];
-    if (a.flag_count[i]) d.tcp_flags |= static_cast<uint8_t>(1u << i);
+    const uint8_t slot = kFlagSlot[i];
+    d.tcp_flag_count[i] = slot & 0x80 ? a.narrow_flag_count[slot & 3] : a.wide_flag_count[slot];
+    if (d.tcp_flag_count[i]) d.tcp_flags |= static_cast<uint8_t>(1u << i);
   }
+  d.ttl_min = a.ttl_min;
+  d.ttl_max = a.ttl_max;
+  d.tos = a.tos;
 }
 
 }  // namespace
@@ -79,6 +83,8 @@ void FlowMeter::start_record(FlowState& f, const PacketMeta& p, bool zeroed) noe
   f.first_ns = p.ts_ns;
   f.flow_id.set(p.index);
   f.vlan = p.vlan;
+  f.first_tcp_flags = p.tcp_flags;
+  f.dir[0].ingress_if = p.ingress_if;
   if (cfg_.bidirectional && p.reversed()) f.state |= FlowState::kInitiatorIsB;
   if (p.bits & PacketMeta::kIcmpEcho) f.state |= FlowState::kFirstEcho;
   if (p.bits & PacketMeta::kIcmpReply) f.state |= FlowState::kFirstIcmpReply;
@@ -88,7 +94,12 @@ void FlowMeter::start_record(FlowState& f, const PacketMeta& p, bool zeroed) noe
 bool FlowMeter::would_overflow(const FlowState& f, const PacketMeta& p) const noexcept {
   const DirAcc& a = f.dir[dir_of(f, p)];
   const uint32_t extra = p.wire_bytes > p.ip_bytes ? p.wire_bytes - p.ip_bytes : 0;
-  return a.packets == UINT32_MAX || a.l2_extra > UINT32_MAX - extra;
+  if (a.packets == UINT32_MAX || a.l2_extra > UINT32_MAX - extra) return true;
+  // Narrow (16-bit) flag counters: only packets carrying FIN, SYN, RST or URG can wrap one.
+  for (uint32_t fl = p.tcp_flags & kNarrowFlagBits; fl; fl &= fl - 1) {
+    if (a.narrow_flag_count[kFlagSlot[std::countr_zero(fl)] & 3] == UINT16_MAX) return true;
+  }
+  return false;
 }
 
 void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
@@ -100,6 +111,9 @@ void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
     a.first_rel.set(rel);
     a.ip_len_min = len;
     a.ip_len_max = len;
+    a.ttl_min = p.ttl;
+    a.ttl_max = p.ttl;
+    a.tos = p.tos;
   } else {
     const uint64_t iat = rel - a.last_rel.get();
     if (a.packets == 1) {
@@ -112,6 +126,8 @@ void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
     a.iat_sumsq += static_cast<double>(iat) * static_cast<double>(iat);
     a.ip_len_min = std::min(a.ip_len_min, len);
     a.ip_len_max = std::max(a.ip_len_max, len);
+    a.ttl_min = std::min(a.ttl_min, p.ttl);
+    a.ttl_max = std::max(a.ttl_max, p.ttl);
   }
   a.last_rel.set(rel);
   f.last_rel.set(rel);
@@ -119,7 +135,14 @@ void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
   a.ip_bytes += len;
   a.ip_len_sumsq += static_cast<double>(len) * static_cast<double>(len);
   a.l2_extra += p.wire_bytes > len ? p.wire_bytes - len : 0;
-  for (uint32_t fl = p.tcp_flags; fl; fl &= fl - 1) ++a.flag_count[std::countr_zero(fl)];
+  for (uint32_t fl = p.tcp_flags; fl; fl &= fl - 1) {
+    const uint8_t slot = kFlagSlot[std::countr_zero(fl)];
+    if (slot & 0x80) {
+      ++a.narrow_flag_count[slot & 3];
+    } else {
+      ++a.wide_flag_count[slot];
+    }
+  }
   if (p.key.proto == kProtoTcp) {
     if (p.tcp_flags & kTcpFin) f.state |= d ? FlowState::kFin1 : FlowState::kFin0;
     if (p.tcp_flags & kTcpRst) f.state |= FlowState::kRst;
@@ -156,6 +179,8 @@ void FlowMeter::export_record(const FlowState& f, uint64_t expiry_ns, EndReason 
     r.src_port = r.dst_port = 0;
   }
   r.end_reason = why;
+  r.first_tcp_flags = f.first_tcp_flags;
+  r.ingress_if = f.dir[0].ingress_if;
   fill_dir(f.dir[0], f.first_ns, r.dir[0]);
   fill_dir(f.dir[1], f.first_ns, r.dir[1]);
   ++stats_.records[static_cast<std::size_t>(why)];

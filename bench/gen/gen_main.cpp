@@ -12,12 +12,12 @@
 #include <string_view>
 
 #include "bench/gen/traffic_gen.hpp"
+#include "tools/weir/exit_codes.hpp"
 
 namespace weir {
 
 namespace {
 
-enum : int { kExitOk = 0, kExitOther = 1, kExitUsage = 2, kExitOutput = 4 };
 
 constexpr const char* kUsage =
     "usage: weir gen [options]\n"
@@ -145,23 +145,22 @@ int gen_main(int argc, char** argv) {
     p = parse(argc, argv);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "weir gen: %s\n", e.message.c_str());
-    return kExitUsage;
+    return cli::kExitUsage;
   }
   if (p.help) {
     std::fputs(kUsage, stdout);
-    return kExitOk;
+    return cli::kExitOk;
   }
   if (p.cfg.output == "-" && isatty(STDOUT_FILENO)) {
     std::fprintf(stderr, "weir gen: refusing to write a capture to a terminal (use -o FILE)\n");
-    return kExitUsage;
+    return cli::kExitUsage;
   }
   GenTotals t;
   const Status s = generate(p.cfg, &t);
   if (!s) {
     std::fprintf(stderr, "weir gen: %s\n", s.message.c_str());
-    return s.code == Errc::invalid_argument ? kExitUsage
-           : s.code == Errc::io_error       ? kExitOutput
-                                            : kExitOther;
+    // Everything gen writes is output; a bad option value is usage.
+    return cli::exit_code(s.code == Errc::invalid_argument ? s : Status(s).at(Origin::output));
   }
   if (!p.quiet) {
     const double wall = t.wall_s > 0 ? t.wall_s : 1e-9;
@@ -175,7 +174,7 @@ int gen_main(int argc, char** argv) {
                  static_cast<double>(t.last_ns - t.first_ns) / 1e9, wall,
                  static_cast<double>(t.all.packets) / wall / 1e6, static_cast<double>(file_bytes) / wall / 1e6);
   }
-  return kExitOk;
+  return cli::kExitOk;
 }
 
 }  // namespace weir

@@ -317,13 +317,21 @@ DecodeOutcome Decoder::Impl::ipv4(const Frame& f, uint32_t off, uint64_t now_ns,
   if (avail < hdr_bytes) [[unlikely]] return O::truncated_l3;
   const uint32_t wire_rem = f.wire - off;
   uint32_t total = be16(ip + 2);
-  // Linux BIG TCP (GSO > 64 KiB) writes total length 0; the frame's length is the truth.
-  if (total == 0 && wire_rem > 0xFFFF) total = wire_rem;
+  // Total length 0: a TSO/GSO segment captured on the sending host before the NIC cut
+  // it (any size), or Linux BIG TCP (> 64 KiB). The frame's length is the truth when the
+  // whole frame was captured (or it is a BIG TCP frame, which cannot be anything else);
+  // Wireshark and Zeek count these the same way.
+  if (total == 0 && (f.cap == f.wire || wire_rem > 0xFFFF)) [[unlikely]] {
+    total = wire_rem;
+    ++stats.ip_len_from_frame;
+  }
   if (total < hdr_bytes || total > wire_rem) [[unlikely]] return O::bad_ip_length;
 
   FlowKey& k = out.key;
   const uint8_t proto = ip[9];
   out.ip_bytes = total;
+  out.tos = ip[1];
+  out.ttl = ip[8];
   k.ip_version = 4;
   k.proto = proto;
   src = ip + 12;
@@ -362,6 +370,8 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
 
   FlowKey& k = out.key;
   out.ip_bytes = total;
+  out.tos = static_cast<uint8_t>((ip[0] << 4) | (ip[1] >> 4));  // traffic class
+  out.ttl = ip[7];                                               // hop limit
   k.ip_version = 6;
   src = ip + 8;
   dst = ip + 24;
@@ -531,9 +541,12 @@ DecodeOutcome Decoder::Impl::decode(const PacketView& pv, uint64_t now_ns,
   out.key = FlowKey{};
   out.ip_bytes = 0;
   out.wire_bytes = pv.wire_len;
+  out.ingress_if = pv.interface_id;
   out.vlan = 0;
   out.tcp_flags = 0;
   out.bits = 0;
+  out.ttl = 0;
+  out.tos = 0;
   ports = 0;
   icmp = 0;
   // A source raises wire_len to cap_len when a record claims less; be as defensive here.

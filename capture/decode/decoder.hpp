@@ -44,6 +44,7 @@ struct DecodeConfig {
 };
 
 struct DecoderStats {
+  uint64_t ip_len_from_frame = 0;  // IPv4 total length 0 (TSO/GSO, BIG TCP): taken from the frame
   uint64_t fragments_first = 0;    // first fragments stored in the cache
   uint64_t fragments_attributed = 0;  // non-first fragments given their flow's ports
   uint64_t frag_cache_overwrites = 0; // entries displaced before timing out
@@ -56,8 +57,9 @@ class Decoder {
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
 
-  // Decodes pv. On `flow`, out.key / ip_bytes / wire_bytes / vlan / tcp_flags / bits are
-  // set (ts_ns, index and hash are the caller's). now_ns drives fragment timeouts.
+  // Decodes pv. On `flow`, out.key / ip_bytes / wire_bytes / ingress_if / vlan / tcp_flags /
+  // bits / ttl / tos are set (ts_ns, index and hash are the caller's). now_ns drives
+  // fragment timeouts.
   DecodeOutcome decode(const PacketView& pv, uint64_t now_ns, PacketMeta& out) noexcept;
 
   const DecoderStats& stats() const noexcept;

@@ -31,14 +31,31 @@ enum class Errc : uint8_t {
   no_memory,
 };
 
+// Which side of a job an error belongs to: the exit status depends on it (an io_error
+// reading a capture is "input unreadable", writing flows "output error"), so callers
+// never have to guess from the message text.
+enum class Origin : uint8_t {
+  unknown,  // not said: treated as internal
+  input,    // capture file, live interface, collector socket
+  output,   // flow output (file, socket, broker), --stats-json
+  config,   // options, filter expression, sizes
+};
+
 struct [[nodiscard]] Status {
   Errc code = Errc::ok;
+  Origin origin = Origin::unknown;
   std::string message;
 
   Status() = default;
   Status(Errc c, std::string msg) : code(c), message(std::move(msg)) {}
+  Status(Errc c, Origin o, std::string msg) : code(c), origin(o), message(std::move(msg)) {}
   static Status ok() { return {}; }
   explicit operator bool() const noexcept { return code == Errc::ok; }
+  // The same error, attributed to o unless it already has an origin.
+  Status&& at(Origin o) && noexcept {
+    if (origin == Origin::unknown) origin = o;
+    return std::move(*this);
+  }
 };
 
 }  // namespace weir

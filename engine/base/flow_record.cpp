@@ -11,6 +11,7 @@ std::string_view end_reason_name(EndReason r) noexcept {
     case EndReason::evicted: return "evicted";
     case EndReason::eof: return "eof";
     case EndReason::counter_limit: return "counter_limit";
+    case EndReason::shutdown: return "shutdown";
   }
   return "unknown";
 }

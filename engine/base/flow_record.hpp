@@ -21,9 +21,10 @@ enum class EndReason : uint8_t {
   tcp_close = 2,  // FIN seen both ways, or RST, then --tcp-close-grace without packets
   evicted = 3,    // table full: the least recently seen flow was exported early
   eof = 4,        // end of input
-  counter_limit = 5,  // a 32-bit per-record counter would overflow: cut, continues
+  counter_limit = 5,  // a per-record counter would overflow: cut, continues
+  shutdown = 6,   // the run was stopped (signal, -c, --duration) while the flow was live
 };
-inline constexpr std::size_t kNumEndReasons = 6;
+inline constexpr std::size_t kNumEndReasons = 7;
 std::string_view end_reason_name(EndReason r) noexcept;
 
 // Index of each TCP flag in DirStats::tcp_flag_count (bit i of the flags byte).
@@ -45,6 +46,9 @@ struct DirStats {
   double iat_mean_ns = 0;
   double iat_stddev_ns = 0;
   uint8_t tcp_flags = 0;  // OR of all flags seen
+  uint8_t ttl_min = 0;    // IPv4 TTL / IPv6 hop limit, smallest and largest seen
+  uint8_t ttl_max = 0;
+  uint8_t tos = 0;        // IPv4 ToS / IPv6 traffic class of this direction's first packet
   std::array<uint64_t, 8> tcp_flag_count{};
 };
 
@@ -63,7 +67,10 @@ struct FlowRecord {
   uint8_t icmp_type = 0;     // of the first packet (ICMP/ICMPv6 only)
   uint8_t icmp_code = 0;
   uint16_t icmp_id = 0;      // echo identifier (echo request/reply only)
+  uint8_t first_tcp_flags = 0;  // TCP flags of the record's first packet
   EndReason end_reason = EndReason::idle;
+  uint32_t ingress_if = 0;   // capture interface of the first packet: pcapng interface id
+                             // (0 for classic pcap), or the live interface's ifindex
   std::array<DirStats, 2> dir{};
 };
 

@@ -3,7 +3,7 @@
 // it. The reader thread decodes; workers never touch packet bytes, so the capture
 // buffer can be released as soon as a burst is decoded.
 //
-// 72 bytes: 40 key + 32 metadata. A worker reads it once, sequentially.
+// 80 bytes: 40 key + 40 metadata. A worker reads it once, sequentially.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +19,13 @@ struct PacketMeta {
   uint32_t hash = 0;        // xxHash of key (set by the engine, not the decoder)
   uint32_t ip_bytes = 0;    // IPv4 total length, or IPv6 40 + payload length
   uint32_t wire_bytes = 0;  // frame length on the wire
+  uint32_t ingress_if = 0;  // PacketView::interface_id (pcapng interface, live ifindex)
   uint16_t vlan = 0;        // outer VLAN id (0 = untagged), whether keyed or not
   uint8_t tcp_flags = 0;    // FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80
   uint8_t bits = 0;         // kReversed | kIcmpReply | ...
+  uint8_t ttl = 0;          // IPv4 TTL / IPv6 hop limit (outer header)
+  uint8_t tos = 0;          // IPv4 ToS / IPv6 traffic class
+  uint16_t pad = 0;
 
   static constexpr uint8_t kReversed = 1;   // packet source is endpoint b of the key
   static constexpr uint8_t kIcmpEcho = 2;   // ICMP/ICMPv6 echo request or reply
@@ -30,6 +34,6 @@ struct PacketMeta {
 
   bool reversed() const noexcept { return bits & kReversed; }
 };
-static_assert(sizeof(PacketMeta) == 72);
+static_assert(sizeof(PacketMeta) == 80);
 
 }  // namespace weir

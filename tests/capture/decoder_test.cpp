@@ -459,10 +459,38 @@ TEST(DecoderIpv4, TotalLengthTooBigOrTooSmallIsBadLength) {
   const Frame f = eth_v4_tcp().payload(10).build();  // total length 50
   EXPECT_EQ(run(eth_v4_tcp().payload(10).ip_total_length(51).build()).outcome, O::bad_ip_length);
   EXPECT_EQ(run(eth_v4_tcp().payload(10).ip_total_length(19).build()).outcome, O::bad_ip_length);
-  EXPECT_EQ(run(eth_v4_tcp().payload(10).ip_total_length(0).build()).outcome, O::bad_ip_length);
   EXPECT_EQ(run(eth_v4_tcp().ip_options({1, 1, 1, 1}).ip_total_length(22).build()).outcome,
             O::bad_ip_length);  // shorter than IHL * 4 = 24
   EXPECT_EQ(run(f).meta.ip_bytes, 50u);
+}
+
+// A TSO/GSO segment captured on the sending host, before the NIC cut it, carries total
+// length 0 at any size. Wireshark and Zeek take the length from the frame; so does weir,
+// when the whole frame was captured, and counts it.
+TEST(DecoderIpv4, TotalLengthZeroTakesTheLengthOfACompleteFrame) {
+  Decoder d(DecodeConfig{});
+  const Decoded tso = run(d, eth_v4_tcp().payload(2948).ip_total_length(0).build());
+  EXPECT_EQ(tso.outcome, O::flow);
+  EXPECT_EQ(tso.meta.ip_bytes, 20u + 20u + 2948u);
+  EXPECT_EQ(d.stats().ip_len_from_frame, 1u);
+  const Decoded small = run(d, eth_v4_tcp().payload(10).ip_total_length(0).build());
+  EXPECT_EQ(small.outcome, O::flow);
+  EXPECT_EQ(small.meta.ip_bytes, 50u);
+  EXPECT_EQ(d.stats().ip_len_from_frame, 2u);
+  // Cut by the snap length: the datagram's length is unknown, so it is not guessed.
+  const Decoded cut = run(d, eth_v4_tcp().payload(2948).ip_total_length(0).truncate(100).build());
+  EXPECT_EQ(cut.outcome, O::bad_ip_length);
+  EXPECT_EQ(d.stats().ip_len_from_frame, 2u);
+}
+
+TEST(DecoderIpv4, TtlAndTosComeFromTheIpHeader) {
+  Frame f = eth_v4_tcp().payload(10).build();
+  f.bytes[14 + 1] = 0xB8;  // DSCP EF
+  f.bytes[14 + 8] = 57;
+  const Decoded r = run(f);
+  ASSERT_EQ(r.outcome, O::flow);
+  EXPECT_EQ(r.meta.tos, 0xB8);
+  EXPECT_EQ(r.meta.ttl, 57);
 }
 
 TEST(DecoderIpv4, EthernetPaddingIsNotPartOfTheDatagram) {

@@ -556,10 +556,11 @@ TEST(GenCli, ExitCodes) {
   EXPECT_EQ(run_cli({"--format", "erf", "-o", dir / "x.pcap"}), 2);
   EXPECT_EQ(run_cli({"--vlan-share", "2", "-o", dir / "x.pcap"}), 2);
   EXPECT_EQ(run_cli({"-o"}), 2);
-  EXPECT_EQ(run_cli({"-n", "100", "-o", dir / "no/such/dir/x.pcap"}), 4);
-  EXPECT_EQ(run_cli({"-n", "100", "-o", dir / "x.pcap", "--truth", dir / "no/such/t"}), 4);
+  // Output errors exit 5, as for every weir subcommand (tools/weir/exit_codes.hpp).
+  EXPECT_EQ(run_cli({"-n", "100", "-o", dir / "no/such/dir/x.pcap"}), 5);
+  EXPECT_EQ(run_cli({"-n", "100", "-o", dir / "x.pcap", "--truth", dir / "no/such/t"}), 5);
   if (access("/dev/full", W_OK) == 0) {
-    EXPECT_EQ(run_cli({"-n", "100k", "-o", "/dev/full"}), 4);
+    EXPECT_EQ(run_cli({"-n", "100k", "-o", "/dev/full"}), 5);
   }
   testing::internal::GetCapturedStderr();
   testing::internal::CaptureStderr();

@@ -8,18 +8,10 @@
 #include <vector>
 
 #include "engine/config.hpp"
+#include "tools/weir/exit_codes.hpp"
 
 namespace weir::cli {
 
-// Process exit codes (documented in --help and the man page).
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitInternal = 1,    // a bug: e.g. the conservation check failed
-  kExitUsage = 2,       // bad arguments or filter expression
-  kExitNoInput = 3,     // input missing or unreadable
-  kExitMalformed = 4,   // input malformed (flows read before the fault were written)
-  kExitOutput = 5,      // output could not be written
-};
 
 struct Options {
   EngineConfig engine;

@@ -1,70 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
-// weir: the command line. Thin: parse arguments, build an EngineConfig, run, report.
+// weir: the command line. `weir [options] ...` runs a metering job; `weir NAME ...` runs
+// a subcommand from kSubcommands. Thin: parse arguments, build a config, run, report.
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "bench/gen/gen_main.hpp"
 #include "engine/pipeline.hpp"
-#include "exporters/binary_reader.hpp"
-#include "tools/weir/bench_cmd.hpp"
 #include "tools/weir/cli.hpp"
+#include "tools/weir/subcommands.hpp"
 #include "weir_config.h"
 
+namespace weir {
 namespace {
 
-using namespace weir;
+constexpr Subcommand kSubcommands[] = {
+    {"cat", cat_main, "print a flow file as CSV"},
+    {"gen", gen_main, "write a synthetic capture with exact ground truth"},
+    {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
+};
 
-int exit_for_open_error(const Status& s) {
-  switch (s.code) {
-    case Errc::invalid_argument: return cli::kExitUsage;
-    case Errc::malformed:
-    case Errc::unsupported: return cli::kExitMalformed;
-    case Errc::not_found: return cli::kExitNoInput;
-    default: return cli::kExitNoInput;
-  }
-}
-
-int cat_main(const std::vector<std::string>& args) {
-  std::string in, out = "-";
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "-o" && i + 1 < args.size()) {
-      out = args[++i];
-    } else if (args[i] == "-h" || args[i] == "--help") {
-      std::printf("usage: weir cat FILE.bin [-o OUT]\nPrints a weir binary flow file as CSV (the same CSV 'weir -F csv' writes).\n");
-      return cli::kExitOk;
-    } else if (in.empty()) {
-      in = args[i];
-    } else {
-      std::fprintf(stderr, "weir cat: unexpected argument '%s'\n", args[i].c_str());
-      return cli::kExitUsage;
-    }
-  }
-  if (in.empty()) {
-    std::fprintf(stderr, "weir cat: no input file (usage: weir cat FILE.bin [-o OUT])\n");
-    return cli::kExitUsage;
-  }
-  Status s = cat_flow_file(in, out);
-  if (!s) {
-    std::fprintf(stderr, "weir cat: %s\n", s.message.c_str());
-    return s.code == Errc::io_error && s.message.find(in) == std::string::npos ? cli::kExitOutput
-           : s.code == Errc::not_found                                         ? cli::kExitNoInput
-                                                                              : cli::kExitMalformed;
-  }
-  return cli::kExitOk;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] == "gen") return weir::gen_main(argc - 1, argv + 1);
-  if (!args.empty() && args[0] == "bench") return weir::bench_main(argc - 1, argv + 1);
-  if (!args.empty() && args[0] == "cat") return cat_main({args.begin() + 1, args.end()});
-
+int meter_main(const std::vector<std::string>& args) {
   cli::Options opt;
   try {
     opt = cli::parse(args);
@@ -74,6 +33,8 @@ int main(int argc, char** argv) {
   }
   if (opt.help) {
     std::fputs(cli::usage().c_str(), stdout);
+    std::fputs("\nsubcommands (weir NAME --help):\n", stdout);
+    for (const Subcommand& s : kSubcommands) std::printf("  %-8s %s\n", s.name, s.summary);
     return cli::kExitOk;
   }
   if (opt.version) {
@@ -85,8 +46,7 @@ int main(int argc, char** argv) {
   Status s = run_pipeline(opt.engine, sum);
   if (!s) {
     std::fprintf(stderr, "weir: %s\n", s.message.c_str());
-    if (!sum.output_error.empty()) return cli::kExitOutput;
-    return exit_for_open_error(s);
+    return cli::exit_code(s);
   }
   if (!opt.quiet) std::fputs(sum.format().c_str(), stderr);
   if (!opt.stats_json.empty()) {
@@ -110,4 +70,16 @@ int main(int argc, char** argv) {
     return cli::kExitInternal;
   }
   return cli::kExitOk;
+}
+
+}  // namespace
+}  // namespace weir
+
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    for (const weir::Subcommand& s : weir::kSubcommands) {
+      if (std::strcmp(argv[1], s.name) == 0) return s.main(argc - 1, argv + 1);
+    }
+  }
+  return weir::meter_main(std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+// The weir subcommands: `weir NAME ...` runs NAME's entry point with argv[0] = NAME.
+// Adding a subcommand = one entry point and one row in kSubcommands (main.cpp); each
+// returns a status from exit_codes.hpp.
+#pragma once
+
+namespace weir {
+
+struct Subcommand {
+  const char* name;
+  int (*main)(int argc, char** argv);
+  const char* summary;  // one line for `weir --help`
+};
+
+int cat_main(int argc, char** argv);
+int gen_main(int argc, char** argv);
+int bench_main(int argc, char** argv);
+
+}  // namespace weir
