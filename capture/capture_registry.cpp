@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "capture/capture_registry.hpp"
 
+#include <algorithm>
+
 #include "capture/pcap_file/file_source.hpp"
+#include "capture/shard_source.hpp"
 
 namespace weir {
 
 namespace {
 
+// One source; with queues > 1, one shard per queue, each reading the files itself.
 Status open_files(const CaptureSpec& spec, std::vector<std::unique_ptr<PacketSource>>& out) {
   FileSourceConfig fcfg;
   fcfg.paths = spec.files;
-  std::unique_ptr<PacketSource> src;
-  if (Status s = open_file_source(fcfg, src); !s) return std::move(s).at(Origin::input);
-  out.push_back(std::move(src));
+  const uint32_t n = std::max(1u, spec.queues);
+  for (uint32_t q = 0; q < n; ++q) {
+    std::unique_ptr<PacketSource> src;
+    if (Status s = open_file_source(fcfg, src); !s) return std::move(s).at(Origin::input);
+    out.push_back(n == 1 ? std::move(src) : make_shard_source(std::move(src), q, n));
+  }
   return Status::ok();
 }
 

@@ -69,6 +69,12 @@ class PacketSource {
   // Live sources: re-read kernel/NIC counters into stats() (a syscall; called by the
   // source's own thread at the stats interval and at the end, never per burst).
   virtual void refresh_stats() noexcept {}
+  // The source already applied CaptureSpec::filter (in the kernel): the engine does not
+  // filter again, and packets it rejected are never received.
+  virtual bool applies_filter() const noexcept { return false; }
+  // Position of each packet of the last burst in a shared input (a file sharded across
+  // queues), or nullptr: the engine numbers packets itself.
+  virtual const uint64_t* burst_indices() const noexcept { return nullptr; }
 };
 
 }  // namespace weir

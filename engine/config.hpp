@@ -4,26 +4,45 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "capture/capture_registry.hpp"
 #include "exporters/flow_sink.hpp"
 
 namespace weir {
 
+struct RunSummary;
+
+// Largest --max-flows a run accepts: 2^30 flows of 256 bytes of state is 256 GiB, far
+// beyond any machine weir runs on, and keeps every per-worker index within 32 bits.
+inline constexpr uint64_t kMaxFlowsLimit = uint64_t{1} << 30;
+inline constexpr uint32_t kMaxWorkers = 64;
+
 struct EngineConfig {
-  std::vector<std::string> inputs;  // capture files, "-" = stdin; read in order as one stream
+  // Input: files (capture.files, read in order as one stream) or a live interface
+  // (capture.interface); see capture/capture_registry.hpp.
+  CaptureSpec capture;
+  // Outputs (several -F/-o pairs); empty = CSV on standard output.
+  std::vector<SinkConfig> outputs;
   std::string filter;               // tcpdump-style BPF expression ("" = none)
   bool bidirectional = true;        // -d b (default) or -d u
   bool vlan_key = false;            // --vlan-key
-  uint32_t workers = 0;             // -w; 0 = auto: one per core but one, plus a reader thread
+  uint32_t workers = 0;             // -w; 0 = auto (see Engine)
   bool reader_thread = false;       // --reader-thread: read + decode in a thread of its own
                                     // even with one worker (always so with 2+ workers)
+  bool per_queue = false;           // --per-queue: files sharded by the symmetric RSS hash,
+                                    // one run-to-completion worker per shard (live: always)
   uint64_t max_flows = 2'000'000;   // --max-flows, for the whole process
   uint64_t idle_timeout_ns = 300'000'000'000ull;      // --idle-timeout (YAF default 300 s)
   uint64_t active_timeout_ns = 1'800'000'000'000ull;  // --active-timeout (YAF default 1800 s)
   uint64_t tcp_close_grace_ns = 1'000'000'000ull;     // --tcp-close-grace (1 s)
-  SinkConfig sink;                  // -o, -F
+  uint64_t packet_limit = 0;        // -c: stop after this many packets (0 = all)
+  uint64_t duration_ns = 0;         // --duration: stop after this much packet time (0 = all)
+  uint64_t flush_interval_ns = 1'000'000'000ull;  // --flush-interval: sinks flushed this often
+  uint64_t stats_interval_ns = 0;   // --stats-interval: on_stats called this often (0 = never)
+  std::function<void(const RunSummary&)> on_stats;  // called from the engine's control thread
   bool progress = false;            // progress line on stderr
   // Benchmarking only (--stop-after): run the reader alone, or reader + decoder + hash,
   // to measure what each stage costs per packet. No records are written.

@@ -1,70 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
-// RecordOrderer: the merger's ordering core. Records arrive from the workers in any
-// order; they leave in ascending (expiry_ns, flow_id) -- the documented output order --
-// as soon as every worker's watermark has passed them.
+// Merger: the one thread that writes records. It drains the RecordChannel, orders records
+// by (expiry_ns, flow_id) with a RecordOrderer as the workers' watermarks allow, and
+// writes them to every sink.
 //
-// Why this order is deterministic: a record's expiry_ns is its deadline (or the clock
-// at an eviction / counter cut, or UINT64_MAX at end of input), a pure function of the
-// packets in it; flow_id is the input index of its first packet, unique per record. So
-// the sequence does not depend on which worker held the flow or when it ran.
+// Two phases. (1) Until every worker has published watermark UINT64_MAX: records go
+// into the orderer and leave once below the smallest watermark. In ordered replay that
+// gives the same byte stream for any number of workers; in the per-queue shape (live)
+// it is "merged by export time", and since a quiet worker's clock follows the wall
+// clock, no idle queue holds the others back. (2) End of the run: the rest of the
+// orderer, then a k-way merge by flow_id of the workers' final records (each worker
+// sends them in flow_id order), so nothing is held but one batch per worker.
 //
-// Storage: records sit in a pool (reused slots, grows only when more records are in
-// flight than ever before); the heap orders 24-byte handles, not 400-byte records.
+// Sinks are flushed every flush_interval_ns of wall time while records are flowing, so
+// on a live link a record reaches its output within about a second of its end.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
-#include "engine/base/flow_record.hpp"
+#include "engine/batch.hpp"
+#include "engine/worker.hpp"
+#include "exporters/flow_sink.hpp"
 
 namespace weir {
 
-class RecordOrderer {
+// Every sink of a run. Remembers each sink's first error and stops writing to that sink;
+// the others go on.
+class SinkSet {
  public:
-  RecordOrderer();
-  void add(std::span<const FlowRecord> recs);
-  // Calls out(span) with the records whose expiry_ns < watermark_ns, in order, in chunks.
-  // With watermark_ns == UINT64_MAX (all inputs finished) releases everything.
-  template <typename Out>
-  void release(uint64_t watermark_ns, Out&& out);
-  std::size_t pending() const noexcept { return heap_.size(); }
-  std::size_t peak_pending() const noexcept { return peak_; }
+  explicit SinkSet(std::vector<std::unique_ptr<FlowSink>> sinks) : sinks_(std::move(sinks)),
+                                                                   errors_(sinks_.size()) {}
+  void write(std::span<const FlowRecord> recs) noexcept;
+  void flush() noexcept;
+  void finish() noexcept;
+  uint64_t written() const noexcept { return written_; }
+  // The first error of any sink ("" when none).
+  std::string error() const;
 
  private:
-  struct Handle {
-    uint64_t expiry_ns;
-    uint64_t flow_id;
-    uint32_t idx;
-  };
-  struct Later {  // std heaps are max-heaps: "less" = comes later
-    bool operator()(const Handle& a, const Handle& b) const noexcept {
-      return a.expiry_ns != b.expiry_ns ? a.expiry_ns > b.expiry_ns : a.flow_id > b.flow_id;
-    }
-  };
-  void pop_into(std::vector<FlowRecord>& chunk);
-
-  std::vector<FlowRecord> pool_;
-  std::vector<uint32_t> free_;
-  std::vector<Handle> heap_;
-  std::vector<FlowRecord> chunk_;
-  std::size_t peak_ = 0;
+  void fail(std::size_t i, const Status& s);
+  std::vector<std::unique_ptr<FlowSink>> sinks_;
+  std::vector<std::string> errors_;
+  uint64_t written_ = 0;
 };
 
-template <typename Out>
-void RecordOrderer::release(uint64_t watermark_ns, Out&& out) {
-  const bool all = watermark_ns == UINT64_MAX;
-  while (!heap_.empty() && (all || heap_.front().expiry_ns < watermark_ns)) {
-    pop_into(chunk_);
-    if (chunk_.size() == chunk_.capacity()) {
-      out(std::span<const FlowRecord>(chunk_));
-      chunk_.clear();
-    }
-  }
-  if (!chunk_.empty()) {
-    out(std::span<const FlowRecord>(chunk_));
-    chunk_.clear();
-  }
-}
+struct MergerResult {
+  std::size_t peak_pending = 0;  // records held by the orderer at most
+};
+
+// Runs until every worker is done and its records are written.
+void merger_main(RecordChannel& ch, std::vector<WorkerShared*> workers, SinkSet& sinks,
+                 uint64_t flush_interval_ns, MergerResult& result) noexcept;
 
 }  // namespace weir

@@ -30,10 +30,23 @@ std::string RunSummary::format() const {
   char line[256];
   const double mpps = elapsed_s > 0 ? static_cast<double>(packets_read) / elapsed_s / 1e6 : 0.0;
   const double gbps = elapsed_s > 0 ? static_cast<double>(wire_bytes_read) * 8 / elapsed_s / 1e9 : 0.0;
-  std::snprintf(line, sizeof line, "weir: %s packets, %s bytes read in %.3f s (%.2f Mpps, %.2f Gbps), %u worker%s%s\n",
-                grouped(packets_read).c_str(), grouped(wire_bytes_read).c_str(), elapsed_s, mpps, gbps,
-                workers, workers == 1 ? "" : "s", reader_thread ? " + reader thread" : " (one thread)");
+  const char* layout = per_queue ? " (one per queue, run to completion)"
+                       : reader_thread ? " + reader thread" : " (one thread)";
+  std::snprintf(line, sizeof line, "weir: %s packets, %s bytes %s in %.3f s (%.2f Mpps, %.2f Gbps), %u worker%s%s%s\n",
+                grouped(packets_read).c_str(), grouped(wire_bytes_read).c_str(), live ? "received" : "read",
+                elapsed_s, mpps, gbps, workers, workers == 1 ? "" : "s", layout,
+                interrupted ? ", stopped by signal" : "");
   o += line;
+  if (live) {
+    o += "  lost before weir: " + grouped(kernel_drops) + " dropped by the kernel/NIC, " +
+         grouped(interface_drops) + " by the interface; dropped inside weir: " + grouped(weir_drops) + "\n";
+  }
+  for (std::size_t q = 0; q < queues.size() && queues.size() > 1; ++q) {
+    const QueueSummary& qs = queues[q];
+    o += "  queue " + std::to_string(q) + ": received " + grouped(qs.packets_received) + ", metered " +
+         grouped(qs.packets_metered) + ", not metered " + grouped(qs.packets_not_metered) + ", records " +
+         grouped(qs.records) + (live ? ", kernel drops " + grouped(qs.kernel_drops) : std::string()) + "\n";
+  }
   o += "  metered:       " + grouped(packets_metered) + " packets into " + grouped(records_total) +
        " records (" + grouped(records_written) + " written)\n";
   o += "  not metered:   " + grouped(not_metered()) + " packets";
@@ -55,13 +68,15 @@ std::string RunSummary::format() const {
     if (i + 1 < records.size()) o += ",";
   }
   o += "\n";
-  if (fragments_attributed || caplen_over_wire || ts_backwards) {
+  if (fragments_attributed || caplen_over_wire || ts_backwards || ip_len_from_frame) {
     o += "  notes: " + grouped(fragments_attributed) + " fragments attributed to their flow, " +
          grouped(caplen_over_wire) + " records with caplen > wire length, " + grouped(ts_backwards) +
-         " timestamps going backwards (clamped)\n";
+         " timestamps going backwards (clamped), " + grouped(ip_len_from_frame) +
+         " IPv4 packets with total length 0 (TSO/GSO) measured by their frame\n";
   }
   o += "  peak live flows: " + grouped(peak_live_flows) + "\n";
-  o += std::string("  conservation:  packets read = metered + not metered: ") + grouped(packets_read) +
+  o += std::string(live ? "  conservation:  packets received = metered + not metered: "
+                        : "  conservation:  packets read = metered + not metered: ") + grouped(packets_read) +
        " = " + grouped(packets_metered) + " + " + grouped(not_metered()) +
        (conserved() ? "  ok\n" : "  MISMATCH\n");
   if (!input_error.empty()) o += "  input error:   " + input_error + "\n";
@@ -94,6 +109,36 @@ std::string json_string_or_null(const std::string& s) {
 }
 }  // namespace
 
+std::string RunSummary::stats_line() const {
+  // One line, fixed fields, for a log: received, lost before weir, metered, not metered,
+  // live flows, records written, then per queue received/kernel drops.
+  uint64_t live_flows = 0;
+  for (const QueueSummary& q : queues) live_flows += q.live_flows;
+  char t[32];
+  std::snprintf(t, sizeof t, "%.1f", elapsed_s);
+  std::string o = std::string("weir stats: ") + t + " s  received " + grouped(packets_read) + "  kernel_drops " + grouped(kernel_drops) +
+                  "  if_drops " + grouped(interface_drops) + "  weir_drops " + grouped(weir_drops) +
+                  "  metered " + grouped(packets_metered) + "  not_metered " + grouped(not_metered());
+  std::string reasons;
+  if (filtered) reasons += "filtered=" + std::to_string(filtered) + ",";
+  for (std::size_t i = 1; i < decode.size(); ++i) {
+    if (decode[i]) reasons += std::string(decode_outcome_name(static_cast<DecodeOutcome>(i))) + "=" +
+                              std::to_string(decode[i]) + ",";
+  }
+  if (!reasons.empty()) {
+    reasons.pop_back();
+    o += " (" + reasons + ")";
+  }
+  o += "  live_flows " + grouped(live_flows) + "  records_written " + grouped(records_written);
+  if (queues.size() > 1) {
+    for (std::size_t q = 0; q < queues.size(); ++q) {
+      o += "  q" + std::to_string(q) + " " + grouped(queues[q].packets_received) + "/" +
+           grouped(queues[q].kernel_drops);
+    }
+  }
+  return o + "\n";
+}
+
 std::string RunSummary::to_json() const {
   std::string j = "{\n";
   auto num = [&j](const char* k, uint64_t v, bool comma = true) {
@@ -118,6 +163,25 @@ std::string RunSummary::to_json() const {
   num("peak_live_flows", peak_live_flows);
   num("workers", workers);
   j += std::string("  \"reader_thread\": ") + (reader_thread ? "true" : "false") + ",\n";
+  j += std::string("  \"per_queue\": ") + (per_queue ? "true" : "false") + ",\n";
+  j += std::string("  \"live\": ") + (live ? "true" : "false") + ",\n";
+  j += std::string("  \"running\": ") + (running ? "true" : "false") + ",\n";
+  j += std::string("  \"interrupted\": ") + (interrupted ? "true" : "false") + ",\n";
+  num("kernel_drops", kernel_drops);
+  num("interface_drops", interface_drops);
+  num("weir_drops", weir_drops);
+  num("ip_len_from_frame", ip_len_from_frame);
+  j += "  \"queues\": [";
+  for (std::size_t q = 0; q < queues.size(); ++q) {
+    const QueueSummary& qs = queues[q];
+    j += std::string(q ? ", " : "") + "{\"packets_received\": " + std::to_string(qs.packets_received) +
+         ", \"packets_metered\": " + std::to_string(qs.packets_metered) +
+         ", \"packets_not_metered\": " + std::to_string(qs.packets_not_metered) +
+         ", \"kernel_drops\": " + std::to_string(qs.kernel_drops) +
+         ", \"interface_drops\": " + std::to_string(qs.interface_drops) +
+         ", \"records\": " + std::to_string(qs.records) + ", \"live_flows\": " + std::to_string(qs.live_flows) + "}";
+  }
+  j += "],\n";
   char e[64];
   std::snprintf(e, sizeof e, "%.6f", elapsed_s);
   j += std::string("  \"elapsed_s\": ") + e + ",\n";

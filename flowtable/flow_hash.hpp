@@ -5,9 +5,10 @@
 // bits, tag from bits 16-31); bits 32-63 pick the worker, so the two choices are
 // independent.
 //
-// The seed is fixed: which worker owns a flow never changes the output (records are
-// ordered by the merger), but a fixed seed keeps runs reproducible bit for bit even
-// when the table is full and evictions happen.
+// The seed: fixed for files (which worker owns a flow never changes the output, but a
+// fixed seed keeps runs reproducible bit for bit even when the table is full and
+// evictions happen); random per live run, so nobody can send traffic built to collide
+// in the flow tables (hash flooding).
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,8 @@ namespace weir {
 
 inline constexpr uint64_t kFlowHashSeed = 0x77656972'666c6f77ull;  // "weirflow"
 
-inline uint64_t flow_hash64(const FlowKey& k) noexcept {
-  return XXH3_64bits_withSeed(&k, sizeof(FlowKey), kFlowHashSeed);
+inline uint64_t flow_hash64(const FlowKey& k, uint64_t seed = kFlowHashSeed) noexcept {
+  return XXH3_64bits_withSeed(&k, sizeof(FlowKey), seed);
 }
 
 // Worker in [0, n_workers) from the high half of the hash (multiply-shift, no division).

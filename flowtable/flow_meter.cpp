@@ -54,7 +54,7 @@ void fill_dir(const DirAcc& a, uint64_t first_ns, DirStats& d) noexcept {
 }  // namespace
 
 FlowMeter::FlowMeter(const MeterConfig& cfg, RecordEmitter& out)
-    : cfg_(cfg), out_(out), table_(cfg.max_flows), wheel_(std::max<uint32_t>(cfg.max_flows, 1)) {
+    : cfg_(cfg), out_(out), table_(cfg.max_flows, cfg.hash_seed), wheel_(std::max<uint32_t>(cfg.max_flows, 1)) {
   cfg_.active_timeout_ns = std::min(cfg_.active_timeout_ns, kMaxActiveTimeoutNs);
   if (cfg_.tick_ns == 0) cfg_.tick_ns = 1;
 }
@@ -212,7 +212,7 @@ void FlowMeter::expire_due(uint64_t clock_ns) noexcept {
       const uint64_t d = deadline_ns(f);
       if (clock_ns > d) {
         export_record(f, d, deadline_reason(f));
-        table_.erase(s, static_cast<uint32_t>(flow_hash64(f.key)));
+        table_.erase(s, static_cast<uint32_t>(flow_hash64(f.key, cfg_.hash_seed)));
       } else {
         wheel_.arm(s, tick_of_deadline(d));  // saw packets since it was armed
       }
@@ -255,7 +255,7 @@ void FlowMeter::process_one(const PacketMeta& p) noexcept {
     FlowState& vf = table_.state(v);
     export_record(vf, clock_ns_, EndReason::evicted);
     wheel_.disarm(v);
-    table_.erase(v, static_cast<uint32_t>(flow_hash64(vf.key)));
+    table_.erase(v, static_cast<uint32_t>(flow_hash64(vf.key, cfg_.hash_seed)));
     s = table_.insert(p.key, p.hash);
   }
   FlowState& f = table_.state(s);
@@ -285,7 +285,7 @@ void FlowMeter::advance(uint64_t clock_ns) noexcept {
   if (clock_ns_ / cfg_.tick_ns > wheel_.now()) expire_due(clock_ns_);
 }
 
-void FlowMeter::finish() noexcept {
+void FlowMeter::finish(EndReason why) noexcept {
   flush();  // records that ended before the input did go first, in their own chunks
   // End-of-input records leave in flow_id order, so the merger can stream them with a
   // k-way merge instead of holding every live flow's record at once.
@@ -297,9 +297,9 @@ void FlowMeter::finish() noexcept {
   std::sort(order.begin(), order.end());
   for (const auto& [id, s] : order) {
     FlowState& f = table_.state(s);
-    export_record(f, UINT64_MAX, EndReason::eof);
+    export_record(f, UINT64_MAX, why);
     wheel_.disarm(s);
-    table_.erase(s, static_cast<uint32_t>(flow_hash64(f.key)));
+    table_.erase(s, static_cast<uint32_t>(flow_hash64(f.key, cfg_.hash_seed)));
   }
   stats_.live = 0;
   flush();

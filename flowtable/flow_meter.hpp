@@ -24,6 +24,7 @@
 
 #include "engine/base/flow_record.hpp"
 #include "engine/base/packet_meta.hpp"
+#include "flowtable/flow_hash.hpp"
 #include "flowtable/flow_table.hpp"
 #include "flowtable/timer_wheel.hpp"
 
@@ -36,6 +37,7 @@ struct MeterConfig {
   uint64_t active_timeout_ns = 1'800'000'000'000ull;  // YAF's default active timeout
   uint64_t tcp_close_grace_ns = 1'000'000'000ull;
   uint64_t tick_ns = 1'000'000;  // timer wheel resolution
+  uint64_t hash_seed = kFlowHashSeed;  // must be the seed PacketMeta::hash was made with
 };
 // Longest record a FlowState can represent (48-bit relative times): 72 h.
 inline constexpr uint64_t kMaxActiveTimeoutNs = 72ull * 3600 * 1'000'000'000;
@@ -67,8 +69,9 @@ class FlowMeter {
   // Moves the clock without packets (another shard's packets moved time on).
   void advance(uint64_t clock_ns) noexcept;
   // End of input: hands over the records already finished (one flush), then every live
-  // flow ends with reason eof, emitted in ascending flow_id. Allocates (once, at the end).
-  void finish() noexcept;
+  // flow ends with reason `why` (eof, or shutdown when the run was stopped), emitted in
+  // ascending flow_id. Allocates (once, at the end).
+  void finish(EndReason why = EndReason::eof) noexcept;
   // Hands buffered records to the emitter.
   void flush() noexcept;
 

@@ -11,8 +11,9 @@
 
 namespace weir {
 
-FlowTable::FlowTable(uint32_t capacity)
+FlowTable::FlowTable(uint32_t capacity, uint64_t seed)
     : capacity_(capacity ? capacity : 1),
+      seed_(seed),
       max_mask_([this] {
         uint32_t n = 1;
         while (n * 4 < capacity_) n <<= 1;
@@ -91,7 +92,7 @@ bool FlowTable::grow() noexcept {
   if (!fresh.map((std::size_t{new_mask} + 1) * sizeof(Bucket))) return false;  // keep the smaller index
   auto* nb = static_cast<Bucket*>(fresh.data());
   for (uint32_t s = 0; s < high_water_; ++s) {
-    if (live_[s]) place(nb, new_mask, s, static_cast<uint32_t>(flow_hash64(slots_[s].key)));
+    if (live_[s]) place(nb, new_mask, s, static_cast<uint32_t>(flow_hash64(slots_[s].key, seed_)));
   }
   bucket_mem_.swap(fresh);  // the old index is unmapped when `fresh` goes
   buckets_ = nb;

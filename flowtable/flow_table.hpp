@@ -23,6 +23,7 @@
 #include <cstdint>
 
 #include "engine/base/common.hpp"
+#include "flowtable/flow_hash.hpp"
 #include "flowtable/flow_state.hpp"
 #include "flowtable/zero_mapping.hpp"
 
@@ -33,7 +34,8 @@ class FlowTable {
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   static constexpr uint32_t kWays = 8;
 
-  explicit FlowTable(uint32_t capacity);
+  // seed: the flow hash seed of the run (flow_hash.hpp); the index rehashes with it.
+  explicit FlowTable(uint32_t capacity, uint64_t seed = kFlowHashSeed);
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
@@ -85,6 +87,7 @@ class FlowTable {
   bool grow() noexcept;
 
   uint32_t capacity_;
+  uint64_t seed_;
   uint32_t size_ = 0;
   uint32_t high_water_ = 0;  // slots [0, high_water_) have been handed out at some point
   uint32_t max_mask_;

@@ -6,7 +6,7 @@
 // Direction: dir[0] is forward (the sender of the record's first packet: the
 // initiator), dir[1] backward. In unidirectional mode dir[1] is all zero.
 //
-// Order of records in every output: ascending (expiry_ns, flow_id) -- see merger.hpp.
+// Order of records in every output: ascending (expiry_ns, flow_id) -- see engine/record_orderer.hpp.
 #pragma once
 
 #include <array>

@@ -52,7 +52,9 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
     bool ok = false;
     std::string last_error;
     for (const char* v : {"", "2", "b", "csv", "read", "out.json"}) {
+      // -i is the other input: it stands alone.
       std::vector<std::string> args = {"-r", "x.pcap", o};
+      if (o == "-i") args = {o};
       if (*v) args.emplace_back(v);
       try {
         (void)cli::parse(args);
@@ -71,7 +73,7 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
                                      "--idle-timeout", "10", "--active-timeout", "0.5", "--tcp-close-grace", "2",
                                      "--max-flows", "1000", "--vlan-key", "-F", "bin", "-o", "out.bin", "-q",
                                      "--stats-json", "s.json", "tcp", "and", "port", "80"});
-  EXPECT_EQ(o.engine.inputs, (std::vector<std::string>{"a.pcap", "b.pcap"}));
+  EXPECT_EQ(o.engine.capture.files, (std::vector<std::string>{"a.pcap", "b.pcap"}));
   EXPECT_FALSE(o.engine.bidirectional);
   EXPECT_EQ(o.engine.workers, 3u);
   EXPECT_TRUE(o.engine.reader_thread);
@@ -80,8 +82,9 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
   EXPECT_EQ(o.engine.tcp_close_grace_ns, 2'000'000'000u);
   EXPECT_EQ(o.engine.max_flows, 1000u);
   EXPECT_TRUE(o.engine.vlan_key);
-  EXPECT_EQ(o.engine.sink.format, OutputFormat::binary);
-  EXPECT_EQ(o.engine.sink.path, "out.bin");
+  ASSERT_EQ(o.engine.outputs.size(), 1u);
+  EXPECT_EQ(o.engine.outputs[0].format, OutputFormat::binary);
+  EXPECT_EQ(o.engine.outputs[0].path, "out.bin");
   EXPECT_TRUE(o.quiet);
   EXPECT_EQ(o.stats_json, "s.json");
   EXPECT_EQ(o.engine.filter, "tcp and port 80");

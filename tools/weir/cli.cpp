@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -39,19 +40,29 @@ uint64_t parse_seconds_ns(const std::string& opt, const std::string& v) {
 }
 
 std::string usage() {
-  return R"(usage: weir [options] -r FILE [-r FILE ...] [expression]
-       weir cat FILE.bin [-o OUT]
-       weir gen [options]          (weir gen --help)
-       weir bench [options]        (weir bench --help)
+  return std::string(R"(usage: weir [options] -r FILE [-r FILE ...] [expression]
+       weir [options] -i IFACE [expression]
+       weir NAME ...               (subcommands: see below)
 
-Meters packet flows in pcap/pcapng files and writes one record per flow.
+Meters packet flows in pcap/pcapng files or on a live interface and writes one record
+per flow. Options may come before or after the filter expression, as with tcpdump.
 
 input
   -r FILE            capture file (pcap or pcapng; '-' = standard input). Repeat -r,
                      or list more files right after it: all are read in order as one
                      stream of packets.
+  -i IFACE           live capture: IFACE (libpcap; 'any' = all interfaces),
+                     afpacket:IFACE (AF_PACKET fanout, one socket per worker) or
+                     dpdk:PORT (DPDK, one RX queue per worker)
   expression         tcpdump filter expression (libpcap syntax), applied before
-                     metering; rejected packets are reported as 'filtered'.
+                     metering; rejected packets are reported as 'filtered' (live:
+                     compiled into the kernel where the backend can).
+  -c N               stop after N packets
+  --duration S       stop after S seconds of packet time
+  -s SNAPLEN         live: bytes captured per packet (default 262144)
+  -B KIB             live: kernel capture buffer in KiB
+  -p                 live: do not put the interface into promiscuous mode
+  --eal 'ARGS'       DPDK: EAL arguments (e.g. '--no-huge --no-pci -l 0-1')
 metering
   -d u|b             unidirectional or bidirectional flows (default b). In a biflow
                      the forward direction is the sender of the first packet.
@@ -61,32 +72,52 @@ metering
                      (default 1800, at most 259200)
   --tcp-close-grace S  after FIN both ways or RST, end the flow S seconds after its
                      last packet (default 1), so final ACKs stay in the record
-  --max-flows N      flow table size for the whole process (default 2000000); when
-                     full, the least recently seen flow is exported early ('evicted')
-  -w N               metering worker threads (default: one per core but one, plus a
-                     reader thread); -w 1 runs everything in one thread, -w N > 1
-                     adds a reader thread. Output is identical for any N.
+  --max-flows N      flow table size for the whole process (default 2000000, at most
+                     1073741824); when full, the least recently seen flow is exported
+                     early ('evicted'). Memory: about 300 bytes per flow in use.
+  -w N               metering worker threads. Files (ordered replay): default one per
+                     core but one, plus a reader thread; -w 1 runs everything in one
+                     thread, -w N > 1 adds a reader thread; output is identical for
+                     any N. Live and --per-queue: one run-to-completion worker per
+                     receive queue (default one per core).
   --reader-thread    read and decode in a thread of their own even with -w 1
+  --per-queue        files: shard the input by the symmetric RSS hash into -w queues,
+                     each metered by its own worker, as a multi-queue NIC would
 output
   -o OUT             output file (default '-' = standard output); written to a
                      temporary name and renamed when complete
   -F csv|bin         CSV with a header row (default) or weir's binary format
                      (doc/binary-format.md; 'weir cat' prints it as CSV)
+  --flush-interval S push written records to the output every S seconds (default 1)
   -q, --quiet        no summary on stderr
-  --stats-json FILE  also write the run summary as JSON to FILE
+  --stats-interval S a stats line on stderr every S seconds (received, kernel drops,
+                     metered, not metered by reason, live flows, records, per queue)
+  --stats-json FILE  also write the run summary as JSON to FILE (rewritten at every
+                     --stats-interval while running)
   --stop-after read|decode   benchmarking: run only the reader (and decoder); no
                      records are written
   --progress, --no-progress   progress line on stderr (default: when it is a TTY)
   -h, --help         this text;  -V, --version   the version
 
 Records are written in ascending order of (expiry time, flow id): see weir(1).
-exit status: 0 ok, 1 internal error, 2 usage, 3 input missing or unreadable,
-4 input malformed (records read before the fault are written), 5 output error.
-)";
+Ctrl-C (SIGINT) or SIGTERM stops cleanly: live flows end with reason 'shutdown', every
+record is written and the output completed; a second signal exits at once (130).
+)") + kExitTableText;
 }
+
+namespace {
+
+// True for a word that is an option rather than part of the filter expression: "-x...",
+// "--x...". A lone "-" and "-1" style numbers belong to the expression.
+bool is_option(const std::string& a) {
+  return a.size() >= 2 && a[0] == '-' && (std::isalpha(static_cast<unsigned char>(a[1])) || a[1] == '-');
+}
+
+}  // namespace
 
 Options parse(const std::vector<std::string>& args) {
   Options o;
+  EngineConfig& e = o.engine;
   std::vector<std::string> expr;
   auto need = [&](std::size_t& i, const std::string& opt) -> const std::string& {
     if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
@@ -94,64 +125,89 @@ Options parse(const std::vector<std::string>& args) {
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (!expr.empty() || a.empty() || a[0] != '-' || a == "-") {
+    if (!is_option(a)) {
       expr.push_back(a);
       continue;
     }
     if (a == "-r") {
-      o.engine.inputs.push_back(need(i, a));
+      e.capture.files.push_back(need(i, a));
       // tcpdump habit extended: more files may follow one -r.
-      while (i + 1 < args.size() && args[i + 1][0] != '-' && is_file(args[i + 1])) {
-        o.engine.inputs.push_back(args[++i]);
+      while (i + 1 < args.size() && !is_option(args[i + 1]) && is_file(args[i + 1])) {
+        e.capture.files.push_back(args[++i]);
       }
+    } else if (a == "-i") {
+      if (!e.capture.interface.empty()) throw std::invalid_argument("-i: one interface per run");
+      e.capture.interface = need(i, a);
+    } else if (a == "-c") {
+      e.packet_limit = parse_count(a, need(i, a), 1, UINT64_MAX);
+    } else if (a == "--duration") {
+      e.duration_ns = parse_seconds_ns(a, need(i, a));
+      if (e.duration_ns == 0) throw std::invalid_argument("--duration: expected more than 0 seconds");
+    } else if (a == "-s") {
+      e.capture.snaplen = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 262144));
+    } else if (a == "-B") {
+      e.capture.buffer_kib = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 1u << 30));
+    } else if (a == "-p") {
+      e.capture.promiscuous = false;
+    } else if (a == "--eal") {
+      e.capture.eal_args = need(i, a);
     } else if (a == "-d") {
       const std::string& v = need(i, a);
       if (v == "u") {
-        o.engine.bidirectional = false;
+        e.bidirectional = false;
       } else if (v == "b") {
-        o.engine.bidirectional = true;
+        e.bidirectional = true;
       } else {
         throw std::invalid_argument("-d: expected u or b, got '" + v + "'");
       }
     } else if (a == "-o") {
-      o.engine.sink.path = need(i, a);
+      if (e.outputs.empty()) e.outputs.emplace_back();
+      e.outputs.back().path = need(i, a);
     } else if (a == "-F") {
       const std::string& v = need(i, a);
+      if (e.outputs.empty()) e.outputs.emplace_back();
       if (v == "csv") {
-        o.engine.sink.format = OutputFormat::csv;
+        e.outputs.back().format = OutputFormat::csv;
       } else if (v == "bin") {
-        o.engine.sink.format = OutputFormat::binary;
+        e.outputs.back().format = OutputFormat::binary;
       } else {
         throw std::invalid_argument("-F: expected csv or bin, got '" + v + "'");
       }
     } else if (a == "-w") {
-      o.engine.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 64));
+      e.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, kMaxWorkers));
     } else if (a == "--reader-thread") {
-      o.engine.reader_thread = true;
+      e.reader_thread = true;
+    } else if (a == "--per-queue") {
+      e.per_queue = true;
     } else if (a == "--idle-timeout") {
-      o.engine.idle_timeout_ns = parse_seconds_ns(a, need(i, a));
+      e.idle_timeout_ns = parse_seconds_ns(a, need(i, a));
     } else if (a == "--active-timeout") {
-      o.engine.active_timeout_ns = parse_seconds_ns(a, need(i, a));
-      if (o.engine.active_timeout_ns > 259200ull * 1'000'000'000) {
+      e.active_timeout_ns = parse_seconds_ns(a, need(i, a));
+      if (e.active_timeout_ns > 259200ull * 1'000'000'000) {
         throw std::invalid_argument("--active-timeout: at most 259200 s (72 h)");
       }
     } else if (a == "--tcp-close-grace") {
-      o.engine.tcp_close_grace_ns = parse_seconds_ns(a, need(i, a));
+      e.tcp_close_grace_ns = parse_seconds_ns(a, need(i, a));
     } else if (a == "--max-flows") {
-      o.engine.max_flows = parse_count(a, need(i, a), 1, 1ull << 32);
+      e.max_flows = parse_count(a, need(i, a), 1, kMaxFlowsLimit);
+    } else if (a == "--flush-interval") {
+      e.flush_interval_ns = parse_seconds_ns(a, need(i, a));
+    } else if (a == "--stats-interval") {
+      e.stats_interval_ns = parse_seconds_ns(a, need(i, a));
+      if (e.stats_interval_ns == 0) throw std::invalid_argument("--stats-interval: expected more than 0 seconds");
     } else if (a == "--stats-json") {
       o.stats_json = need(i, a);
     } else if (a == "--stop-after") {
       const std::string& v = need(i, a);
       if (v == "read") {
-        o.engine.stop_after = EngineConfig::Stage::read;
+        e.stop_after = EngineConfig::Stage::read;
       } else if (v == "decode") {
-        o.engine.stop_after = EngineConfig::Stage::decode;
+        e.stop_after = EngineConfig::Stage::decode;
       } else {
         throw std::invalid_argument("--stop-after: expected read or decode, got '" + v + "'");
       }
     } else if (a == "--vlan-key") {
-      o.engine.vlan_key = true;
+      e.vlan_key = true;
     } else if (a == "-q" || a == "--quiet") {
       o.quiet = true;
     } else if (a == "--progress") {
@@ -168,12 +224,17 @@ Options parse(const std::vector<std::string>& args) {
       throw std::invalid_argument("unknown option '" + a + "' (see weir --help)");
     }
   }
-  for (const std::string& e : expr) {
-    if (!o.engine.filter.empty()) o.engine.filter += ' ';
-    o.engine.filter += e;
+  for (const std::string& x : expr) {
+    if (!e.filter.empty()) e.filter += ' ';
+    e.filter += x;
   }
-  if (!o.help && !o.version && o.engine.inputs.empty()) {
-    throw std::invalid_argument("no input: give a capture file with -r FILE (or -r - for standard input)");
+  if (o.help || o.version) return o;
+  if (e.capture.files.empty() && e.capture.interface.empty()) {
+    throw std::invalid_argument(
+        "no input: give a capture file with -r FILE (or -r - for standard input), or an interface with -i IFACE");
+  }
+  if (!e.capture.files.empty() && !e.capture.interface.empty()) {
+    throw std::invalid_argument("-r and -i cannot be combined");
   }
   return o;
 }

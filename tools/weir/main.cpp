@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // weir: the command line. `weir [options] ...` runs a metering job; `weir NAME ...` runs
 // a subcommand from kSubcommands. Thin: parse arguments, build a config, run, report.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "engine/pipeline.hpp"
+#include "engine/engine.hpp"
 #include "tools/weir/cli.hpp"
 #include "tools/weir/subcommands.hpp"
 #include "weir_config.h"
@@ -22,6 +25,38 @@ constexpr Subcommand kSubcommands[] = {
     {"gen", gen_main, "write a synthetic capture with exact ground truth"},
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
 };
+
+// The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly
+// (Engine::stop is one atomic store), the second exits at once.
+std::atomic<Engine*> g_engine{nullptr};
+std::atomic<int> g_signals{0};
+
+extern "C" void on_stop_signal(int) {
+  if (g_signals.fetch_add(1) > 0) _exit(cli::kExitInterrupted);
+  if (Engine* e = g_engine.load()) e->stop();
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Writes text to path through a temporary file and a rename, so a reader never sees a
+// half-written summary.
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
 
 int meter_main(const std::vector<std::string>& args) {
   cli::Options opt;
@@ -42,20 +77,31 @@ int meter_main(const std::vector<std::string>& args) {
     return cli::kExitOk;
   }
   opt.engine.progress = opt.progress == 1 || (opt.progress == -1 && isatty(STDERR_FILENO));
+  if (opt.engine.stats_interval_ns) {
+    const bool quiet = opt.quiet;
+    const std::string json_path = opt.stats_json;
+    opt.engine.on_stats = [quiet, json_path](const RunSummary& snap) {
+      if (!quiet) std::fputs(snap.stats_line().c_str(), stderr);
+      if (!json_path.empty()) (void)write_file_atomically(json_path, snap.to_json());
+    };
+  }
+  Engine engine(opt.engine);
   RunSummary sum;
-  Status s = run_pipeline(opt.engine, sum);
+  Status s = engine.open();
+  if (s) {
+    g_engine.store(&engine);
+    install_stop_handlers();
+    s = engine.run(sum);
+    g_engine.store(nullptr);
+  }
   if (!s) {
     std::fprintf(stderr, "weir: %s\n", s.message.c_str());
     return cli::exit_code(s);
   }
   if (!opt.quiet) std::fputs(sum.format().c_str(), stderr);
-  if (!opt.stats_json.empty()) {
-    std::FILE* f = std::fopen(opt.stats_json.c_str(), "w");
-    const std::string j = sum.to_json();
-    if (!f || std::fwrite(j.data(), 1, j.size(), f) != j.size() || std::fclose(f) != 0) {
-      std::fprintf(stderr, "weir: cannot write %s\n", opt.stats_json.c_str());
-      return cli::kExitOutput;
-    }
+  if (!opt.stats_json.empty() && !write_file_atomically(opt.stats_json, sum.to_json())) {
+    std::fprintf(stderr, "weir: cannot write %s\n", opt.stats_json.c_str());
+    return cli::kExitOutput;
   }
   if (!sum.input_error.empty()) {
     if (opt.quiet) std::fprintf(stderr, "weir: %s\n", sum.input_error.c_str());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// End-to-end: run_pipeline on real captures (conservation, malformed inputs, the
+// End-to-end: the Engine on real captures (conservation, malformed inputs, the
 // flowRecorder oracles) and on generated traffic (determinism across -w, ground truth).
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bench/gen/traffic_gen.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/engine.hpp"
 #include "support/captures.hpp"
 #include "support/packet_builder.hpp"
 #include "support/pcap_writer.hpp"
@@ -61,7 +61,7 @@ struct TempDir {
 
 RunSummary run(EngineConfig cfg, Status* st = nullptr) {
   RunSummary sum;
-  Status s = run_pipeline(cfg, sum);
+  Status s = run_engine(cfg, sum);
   if (st) *st = s;
   else EXPECT_TRUE(s) << s.message;
   return sum;
@@ -69,9 +69,9 @@ RunSummary run(EngineConfig cfg, Status* st = nullptr) {
 
 EngineConfig config_for(const std::string& in, const fs::path& out, uint32_t workers) {
   EngineConfig c;
-  c.inputs = {in};
+  c.capture.files = {in};
   c.workers = workers;
-  c.sink.path = out.string();
+  c.outputs = {SinkConfig{.path = out.string()}};
   return c;
 }
 
@@ -233,7 +233,7 @@ TEST(Pipeline, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule)
       for (uint32_t w : {1u, 2u, 3u}) {
         EngineConfig c = config_for(in, tmp.path / "o", w);
         c.bidirectional = bidir;
-        c.sink.format = fmt;
+        c.outputs[0].format = fmt;
         c.idle_timeout_ns = 15'000'000'000;    // 15 s: ~4 s mean gap per flow, some exceed it
         c.active_timeout_ns = 30'000'000'000;  // 30 s: long flows get cut
         c.tcp_close_grace_ns = 500'000'000;
