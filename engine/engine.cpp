@@ -187,6 +187,10 @@ Status Engine::open() {
     }
   }
 
+  // Sources the caller gave decide the shape themselves: live ones, or several, run per queue.
+  m.live = m.sources.front()->live();
+  m.per_queue = m.live || cfg.per_queue || m.sources.size() > 1;
+  if (m.live && m.mc.hash_seed == kFlowHashSeed) m.mc.hash_seed = random_seed();
   if (m.per_queue) {
     m.n_workers = static_cast<uint32_t>(m.sources.size());
     m.reader_thread = false;

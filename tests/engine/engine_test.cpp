@@ -12,6 +12,7 @@
 
 #include "bench/gen/traffic_gen.hpp"
 #include "engine/engine.hpp"
+#include "engine_test_util.hpp"
 #include "support/captures.hpp"
 #include "support/packet_builder.hpp"
 #include "support/pcap_writer.hpp"
@@ -20,71 +21,7 @@
 namespace weir {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Rows of a delimited text file (weir's CSV has no quoted fields); sep ',' or '\t'.
-std::vector<std::vector<std::string>> read_csv(const fs::path& p, char sep = ',') {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream f(p);
-  std::string line;
-  while (std::getline(f, line)) {
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string c;
-    while (std::getline(ss, c, sep)) cols.push_back(c);
-    if (!line.empty() && line.back() == sep) cols.emplace_back();
-    rows.push_back(cols);
-  }
-  return rows;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("weir-engine-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-};
-
-RunSummary run(EngineConfig cfg, Status* st = nullptr) {
-  RunSummary sum;
-  Status s = run_engine(cfg, sum);
-  if (st) *st = s;
-  else EXPECT_TRUE(s) << s.message;
-  return sum;
-}
-
-EngineConfig config_for(const std::string& in, const fs::path& out, uint32_t workers) {
-  EngineConfig c;
-  c.capture.files = {in};
-  c.workers = workers;
-  c.outputs = {SinkConfig{.path = out.string()}};
-  return c;
-}
-
-// Column index by header name.
-std::size_t col(const std::vector<std::string>& header, const std::string& name) {
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == name) return i;
-  }
-  ADD_FAILURE() << "no column " << name;
-  return 0;
-}
-
-TEST(Pipeline, EveryRealCaptureRunsToCompletionAndConservesPackets) {
+TEST(Engine, EveryRealCaptureRunsToCompletionAndConservesPackets) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   int files = 0;
@@ -110,7 +47,7 @@ TEST(Pipeline, EveryRealCaptureRunsToCompletionAndConservesPackets) {
   EXPECT_GT(files, 50);
 }
 
-TEST(Pipeline, FlowRecorderOracleHttp1Unidirectional) {
+TEST(Engine, FlowRecorderOracleHttp1Unidirectional) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   EngineConfig c = config_for(test::captures_dir() + "/tcp/http1.pcap", tmp.path / "u.csv", 1);
@@ -130,7 +67,7 @@ TEST(Pipeline, FlowRecorderOracleHttp1Unidirectional) {
   EXPECT_EQ(got[1], std::make_pair(std::string("4"), std::string("221")));
 }
 
-TEST(Pipeline, FlowRecorderOraclePing1IsOneBiflowOfTwoEachWay) {
+TEST(Engine, FlowRecorderOraclePing1IsOneBiflowOfTwoEachWay) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   const RunSummary sum = run(config_for(test::captures_dir() + "/icmp/PING1.pcap", tmp.path / "b.csv", 1));
@@ -145,7 +82,7 @@ TEST(Pipeline, FlowRecorderOraclePing1IsOneBiflowOfTwoEachWay) {
   EXPECT_EQ(rows[1][col(h, "bwd_ip_bytes")], "168");
 }
 
-TEST(Pipeline, FlowRecorderOracleSynOnlyAndSynExpiration) {
+TEST(Engine, FlowRecorderOracleSynOnlyAndSynExpiration) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   const RunSummary one = run(config_for(test::captures_dir() + "/tcp/tcp_syn_only.pcap", tmp.path / "a.csv", 1));
@@ -160,7 +97,7 @@ TEST(Pipeline, FlowRecorderOracleSynOnlyAndSynExpiration) {
   EXPECT_EQ(two.records[static_cast<std::size_t>(EndReason::idle)], 1u);
 }
 
-TEST(Pipeline, OutputIsByteIdenticalForAnyWorkerCountOnRealCaptures) {
+TEST(Engine, OutputIsByteIdenticalForAnyWorkerCountOnRealCaptures) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   for (const char* f : {"mixed/netflix.pcap", "mixed/iphone.pcap", "udp/DnsPackets.pcap"}) {
@@ -178,50 +115,7 @@ TEST(Pipeline, OutputIsByteIdenticalForAnyWorkerCountOnRealCaptures) {
   }
 }
 
-// Synthetic traffic that exercises every expiry rule: short idle and active timeouts,
-// FIN and RST closes, ICMP echo, IPv6, VLAN tags and both directions.
-std::vector<test::PcapRecord> synthetic_traffic(uint32_t n_packets, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<test::PcapRecord> recs;
-  uint64_t t = 1'700'000'000ull * 1'000'000'000;
-  for (uint32_t i = 0; i < n_packets; ++i) {
-    t += rng() % 20'000'000;  // up to 20 ms between packets
-    const uint32_t flow = static_cast<uint32_t>(rng() % 400);
-    const bool rev = rng() % 2;
-    const std::string a = "10.0." + std::to_string(flow / 200) + "." + std::to_string(flow % 200 + 1);
-    const std::string b = "192.168.1.1";
-    test::PacketBuilder pb;
-    pb.eth();
-    if (flow % 7 == 0) pb.vlan(static_cast<uint16_t>(100 + flow % 3));
-    const uint16_t cport = static_cast<uint16_t>(20000 + flow);
-    switch (flow % 5) {
-      case 0:
-      case 1: {
-        pb.ipv4(rev ? b : a, rev ? a : b);
-        const uint8_t fl = rng() % 40 == 0 ? test::kFin | test::kAck
-                           : rng() % 80 == 0 ? test::kRst
-                                             : test::kAck;
-        pb.tcp(rev ? 443 : cport, rev ? cport : 443, fl).payload(rng() % 1400);
-        break;
-      }
-      case 2:
-        pb.ipv4(rev ? b : a, rev ? a : b).udp(rev ? 53 : cport, rev ? cport : 53).payload(rng() % 500);
-        break;
-      case 3:
-        pb.ipv4(rev ? b : a, rev ? a : b).icmp(rev ? 0 : 8, 0, static_cast<uint16_t>(flow)).payload(56);
-        break;
-      default: {
-        const std::string a6 = "fd00::" + std::to_string(flow), b6 = "2001:db8::1";
-        pb.ipv6(rev ? b6 : a6, rev ? a6 : b6).udp(rev ? 443 : cport, rev ? cport : 443).payload(rng() % 1200);
-      }
-    }
-    const test::Frame f = pb.build();
-    recs.push_back({t, f.bytes, f.wire_len});
-  }
-  return recs;
-}
-
-TEST(Pipeline, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule) {
+TEST(Engine, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule) {
   TempDir tmp;
   const auto recs = synthetic_traffic(30000, 7);
   const std::string in = (tmp.path / "syn.pcap").string();
@@ -253,7 +147,7 @@ TEST(Pipeline, OutputIsByteIdenticalForOneTwoAndThreeWorkersWithEveryExpiryRule)
   }
 }
 
-TEST(Pipeline, MissingInputIsAnOpenError) {
+TEST(Engine, MissingInputIsAnOpenError) {
   TempDir tmp;
   Status st;
   run(config_for((tmp.path / "nope.pcap").string(), tmp.path / "o.csv", 1), &st);
@@ -262,7 +156,7 @@ TEST(Pipeline, MissingInputIsAnOpenError) {
   EXPECT_FALSE(fs::exists(tmp.path / "o.csv"));
 }
 
-TEST(Pipeline, CorruptRecordKeepsTheFlowsReadBeforeIt) {
+TEST(Engine, CorruptRecordKeepsTheFlowsReadBeforeIt) {
   WEIR_REQUIRE_CAPTURES();
   TempDir tmp;
   // 6 good TLS packets, then a garbage record header.
@@ -279,7 +173,7 @@ TEST(Pipeline, CorruptRecordKeepsTheFlowsReadBeforeIt) {
   EXPECT_NE(sum.input_error.find("byte 5035"), std::string::npos) << sum.input_error;
 }
 
-TEST(Pipeline, SummaryNamesTheThreadLayoutThatRan) {
+TEST(Engine, SummaryNamesTheThreadLayoutThatRan) {
   TempDir tmp;
   const std::string in = (tmp.path / "s.pcap").string();
   ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(500, 3)));
@@ -397,5 +291,140 @@ INSTANTIATE_TEST_SUITE_P(Profiles, GenTruth,
                          ::testing::Values(GenProfile::mixed, GenProfile::linerate, GenProfile::churn,
                                            GenProfile::elephants));
 
+
+// The rows of a CSV output without its header, sorted: the per-queue shape writes records
+// in export order, ordered replay in (expiry, flow id) order; the sets must be equal.
+std::vector<std::string> sorted_rows(const fs::path& p) {
+  std::istringstream in(slurp(p));
+  std::vector<std::string> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) rows.push_back(line);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(EngineShapes, PerQueueShapeMetersTheSameRecordsAsOrderedReplay) {
+  TempDir tmp;
+  const std::string in = (tmp.path / "syn.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(30000, 11)));
+  for (bool bidir : {true, false}) {
+    EngineConfig c = config_for(in, tmp.path / "ordered.csv", 1);
+    c.bidirectional = bidir;
+    c.idle_timeout_ns = 15'000'000'000;
+    c.active_timeout_ns = 30'000'000'000;
+    c.tcp_close_grace_ns = 500'000'000;
+    const RunSummary ordered = run(c);
+    const auto expect = sorted_rows(tmp.path / "ordered.csv");
+    ASSERT_GT(expect.size(), 1000u);
+    for (uint32_t q : {2u, 3u}) {
+      c.per_queue = true;
+      c.workers = q;
+      c.outputs[0].path = (tmp.path / "pq.csv").string();
+      const RunSummary pq = run(c);
+      EXPECT_TRUE(pq.per_queue);
+      ASSERT_EQ(pq.queues.size(), q);
+      EXPECT_TRUE(pq.conserved()) << pq.format();
+      EXPECT_EQ(pq.packets_read, ordered.packets_read);
+      EXPECT_EQ(pq.records, ordered.records);
+      uint64_t received = 0;
+      for (const QueueSummary& qs : pq.queues) {
+        EXPECT_GT(qs.packets_received, 0u) << "an idle queue: the RSS split is not spreading flows";
+        received += qs.packets_received;
+      }
+      EXPECT_EQ(received, ordered.packets_read);
+      EXPECT_EQ(sorted_rows(tmp.path / "pq.csv"), expect) << q << " queues" << (bidir ? " -d b" : " -d u");
+    }
+  }
+}
+
+TEST(EngineShapes, PerQueueKeepsFragmentsWithTheirFlowOnRealCaptures) {
+  WEIR_REQUIRE_CAPTURES();
+  TempDir tmp;
+  for (const char* f : {"fragments/ip4_fragments.pcap", "fragments/ipv6-fragmented-dns.pcap",
+                        "fragments/dns_fragmented.pcap", "tunnels/gtp1_gn_normal_incl_fragmentation.pcap",
+                        "mixed/netflix.pcap"}) {
+    const std::string in = test::captures_dir() + "/" + f;
+    const RunSummary ordered = run(config_for(in, tmp.path / "o.csv", 1));
+    EngineConfig c = config_for(in, tmp.path / "pq.csv", 2);
+    c.per_queue = true;
+    const RunSummary pq = run(c);
+    EXPECT_EQ(pq.fragments_attributed, ordered.fragments_attributed) << f;
+    EXPECT_EQ(pq.decode, ordered.decode) << f;
+    EXPECT_EQ(sorted_rows(tmp.path / "pq.csv"), sorted_rows(tmp.path / "o.csv")) << f;
+  }
+}
+
+TEST(EngineShapes, PacketCountStopsAfterExactlyThatManyPackets) {
+  TempDir tmp;
+  const std::string in = (tmp.path / "s.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(5000, 5)));
+  for (const auto& [workers, per_queue] : std::vector<std::pair<uint32_t, bool>>{{1, false}, {2, false}, {2, true}}) {
+    EngineConfig c = config_for(in, tmp.path / "o.csv", workers);
+    c.per_queue = per_queue;
+    c.packet_limit = 1234;
+    const RunSummary sum = run(c);
+    EXPECT_EQ(sum.packets_read, 1234u) << workers << (per_queue ? " per queue" : "");
+    EXPECT_TRUE(sum.conserved()) << sum.format();
+    EXPECT_EQ(sum.records[static_cast<std::size_t>(EndReason::shutdown)], 0u);
+    EXPECT_FALSE(sum.interrupted);
+  }
+}
+
+TEST(EngineShapes, DurationStopsAtThatMuchPacketTime) {
+  TempDir tmp;
+  std::vector<test::PcapRecord> recs;
+  const uint64_t t0 = 1'700'000'000ull * 1'000'000'000;
+  for (uint32_t i = 0; i < 100; ++i) {  // one packet every 100 ms: 10 s
+    const test::Frame f = test::PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000 + i % 5, 53).build();
+    recs.push_back({t0 + i * 100'000'000ull, f.bytes, f.wire_len});
+  }
+  const std::string in = (tmp.path / "d.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, recs));
+  for (uint32_t workers : {1u, 2u}) {
+    EngineConfig c = config_for(in, tmp.path / "o.csv", workers);
+    c.duration_ns = 2'500'000'000;  // packets at 0.0 .. 2.4 s
+    const RunSummary sum = run(c);
+    EXPECT_EQ(sum.packets_read, 25u);
+    EXPECT_TRUE(sum.conserved()) << sum.format();
+  }
+}
+
+TEST(EngineShapes, MaxFlowsOutOfRangeIsAUsageErrorNotATinyTableOrAHang) {
+  TempDir tmp;
+  const std::string in = (tmp.path / "s.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(200, 5)));
+  for (uint64_t bad : {uint64_t{0}, kMaxFlowsLimit + 1, uint64_t{3'000'000'000}, uint64_t{4'294'967'296}}) {
+    EngineConfig c = config_for(in, tmp.path / "o.csv", 1);
+    c.max_flows = bad;
+    Status st;
+    run(c, &st);
+    EXPECT_EQ(st.code, Errc::invalid_argument) << bad;
+    EXPECT_EQ(st.origin, Origin::config) << bad;
+    EXPECT_NE(st.message.find("--max-flows"), std::string::npos) << st.message;
+    EXPECT_FALSE(fs::exists(tmp.path / "o.csv"));
+  }
+  // The largest accepted size maps (address space only) and meters as usual.
+  EngineConfig c = config_for(in, tmp.path / "o.csv", 2);
+  c.max_flows = kMaxFlowsLimit;
+  Status st;
+  const RunSummary sum = run(c, &st);
+  if (st) {
+    EXPECT_TRUE(sum.conserved());
+    EXPECT_EQ(sum.records[static_cast<std::size_t>(EndReason::evicted)], 0u);
+  } else {
+    EXPECT_EQ(st.code, Errc::no_memory) << st.message;  // a machine that refuses the mapping says so
+  }
+}
+
+TEST(EngineShapes, PerQueueNeedsFilesNotStandardInput) {
+  EngineConfig c;
+  c.capture.files = {"-"};
+  c.per_queue = true;
+  Status st;
+  run(c, &st);
+  EXPECT_EQ(st.origin, Origin::config);
+  EXPECT_NE(st.message.find("--per-queue"), std::string::npos) << st.message;
+}
 }  // namespace
 }  // namespace weir

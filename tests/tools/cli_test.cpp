@@ -8,6 +8,10 @@
 #pragma GCC diagnostic ignored "-Wstringop-overread"
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +24,7 @@
 
 #include "support/packet_builder.hpp"
 #include "support/pcap_writer.hpp"
+#include "exporters/binary_reader.hpp"
 #include "tools/weir/cli.hpp"
 
 namespace weir {
@@ -193,5 +198,101 @@ TEST_F(CliBinary, SummaryReportsConservationAndThreadLayout) {
   EXPECT_NE(r.err.find("10 = 10 + 0  ok"), std::string::npos) << r.err;
 }
 
+
+TEST(Cli, OptionsMayFollowTheFilterExpression) {
+  const cli::Options o = cli::parse({"-r", "x.pcap", "udp", "port", "53", "-o", "o.csv", "-w", "2", "-c", "10"});
+  EXPECT_EQ(o.engine.filter, "udp port 53");
+  ASSERT_EQ(o.engine.outputs.size(), 1u);
+  EXPECT_EQ(o.engine.outputs[0].path, "o.csv");
+  EXPECT_EQ(o.engine.workers, 2u);
+  EXPECT_EQ(o.engine.packet_limit, 10u);
+  // A lone "-" and arithmetic stay in the expression; "--" ends the options.
+  EXPECT_EQ(cli::parse({"-r", "x.pcap", "len", "-", "14", ">", "100"}).engine.filter, "len - 14 > 100");
+  EXPECT_EQ(cli::parse({"-r", "x.pcap", "--", "-q"}).engine.filter, "-q");
+}
+
+TEST_F(CliBinary, OptionsAfterTheExpressionWork) {
+  const fs::path out = tmp_ / "after.csv";
+  const RunResult r = weir({"-r", good_, "udp", "-o", out.string(), "-q"}, tmp_);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_EQ(r.err, "");  // -q after the expression was honoured
+}
+
+// Starts weir with stdin from a pipe the test writes; stdout/stderr to files.
+struct Child {
+  pid_t pid = -1;
+  int stdin_fd = -1;
+};
+Child spawn_weir(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  int p[2];
+  if (pipe(p) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[0], 0);
+    close(p[0]);
+    close(p[1]);
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    std::vector<char*> argv;
+    std::string bin = std::getenv("WEIR_BIN");
+    argv.push_back(bin.data());
+    std::vector<std::string> a = args;
+    for (auto& x : a) argv.push_back(x.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  close(p[0]);
+  return {pid, p[1]};
+}
+
+int wait_exit(pid_t pid) {
+  int st = 0;
+  for (int i = 0; i < 500; ++i) {  // 10 s at most: a hang fails the test, not the suite
+    if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    usleep(20000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &st, 0);
+  return -1;
+}
+
+// A capture of n distinct UDP flows (pcap header included).
+std::vector<uint8_t> flows_image(uint32_t n) {
+  std::vector<test::PcapRecord> recs;
+  for (uint32_t i = 0; i < n; ++i) {
+    const test::Frame f = test::PacketBuilder()
+                              .eth()
+                              .ipv4("10.3." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1), "10.0.0.9")
+                              .udp(static_cast<uint16_t>(2000 + i % 60000), 53)
+                              .payload(10)
+                              .build();
+    recs.push_back({1'700'000'000'000'000'000ull + i * 1000ull, f.bytes, f.wire_len});
+  }
+  return test::pcap_image(recs);
+}
+
+TEST_F(CliBinary, SecondSignalExitsAtOnceWith130) {
+  // The output is a FIFO nobody reads: after the first SIGINT weir blocks writing the
+  // records of the live flows; the second signal must not wait for that.
+  const fs::path fifo = tmp_ / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  const int hold = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);  // keeps a reader, never reads
+  ASSERT_GE(hold, 0);
+  Child c = spawn_weir({"-r", "-", "-o", fifo.string()}, tmp_ / "stdout", tmp_ / "stderr");
+  ASSERT_GT(c.pid, 0);
+  const std::vector<uint8_t> img = flows_image(20000);  // ~ 5 MB of CSV > the pipe buffer
+  ASSERT_EQ(write(c.stdin_fd, img.data(), img.size()), static_cast<ssize_t>(img.size()));
+  usleep(500000);
+  kill(c.pid, SIGINT);
+  usleep(500000);
+  kill(c.pid, SIGINT);
+  EXPECT_EQ(wait_exit(c.pid), cli::kExitInterrupted);
+  close(c.stdin_fd);
+  close(hold);
+}
 }  // namespace
 }  // namespace weir
