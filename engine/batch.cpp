@@ -20,18 +20,25 @@ RecordBatch* RecordChannel::acquire(uint32_t worker) noexcept {
   RecordBatch* b = nullptr;
   Backoff bo;
   while (!free_[worker]->try_dequeue(b)) bo.pause();
+  (void)b->handoff.load(std::memory_order_acquire);  // the merger is done reading it
   return b;
 }
 
 void RecordChannel::publish(uint32_t worker, RecordBatch* b) noexcept {
+  b->handoff.store(1, std::memory_order_release);
   // Blocks for every batch were reserved up front: no allocation in steady state.
   published_.enqueue(*tokens_[worker], b);
 }
 
 std::size_t RecordChannel::drain(RecordBatch** out, std::size_t max) noexcept {
-  return published_.try_dequeue_bulk(out, max);
+  const std::size_t n = published_.try_dequeue_bulk(out, max);
+  for (std::size_t i = 0; i < n; ++i) (void)out[i]->handoff.load(std::memory_order_acquire);
+  return n;
 }
 
-void RecordChannel::release(RecordBatch* b) noexcept { free_[b->worker]->enqueue(b); }
+void RecordChannel::release(RecordBatch* b) noexcept {
+  b->handoff.store(0, std::memory_order_release);
+  free_[b->worker]->enqueue(b);
+}
 
 }  // namespace weir

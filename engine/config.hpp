@@ -48,6 +48,9 @@ struct EngineConfig {
   // to measure what each stage costs per packet. No records are written.
   enum class Stage : uint8_t { all, read, decode };
   Stage stop_after = Stage::all;
+  // Split replay's chunk size (0 = its default); tests make it tiny to put many chunk
+  // boundaries in a small capture.
+  uint64_t split_chunk_bytes = 0;
 };
 
 }  // namespace weir

@@ -16,6 +16,7 @@
 #include "engine/merger.hpp"
 #include "engine/progress.hpp"
 #include "engine/record_orderer.hpp"
+#include "engine/split_replay.hpp"
 #include "engine/worker.hpp"
 #include "flowtable/flow_hash.hpp"
 #include "flowtable/flow_meter.hpp"
@@ -89,6 +90,8 @@ struct Engine::Impl {
   bool live = false;
   bool per_queue = false;
   bool reader_thread = false;
+  bool split = false;  // split replay: every worker reads a share of one classic pcap file
+  PcapFileInfo split_file;
   uint32_t n_workers = 1;
   MeterConfig mc;
   DecodeConfig dcfg;
@@ -168,7 +171,16 @@ Status Engine::open() {
   std::unique_ptr<BpfFilter> probe;
   if (Status s = m.make_filter(probe); !s) return s;
 
-  if (m.sources.empty()) {
+  // One big classic pcap and several cores: every worker reads its share of the file
+  // (engine/split_replay.hpp) -- unless the run needs one reader in input order (-c,
+  // --duration, --stop-after) or asked for it (--reader-thread).
+  if (m.sources.empty() && !m.per_queue && cfg.capture.files.size() == 1 && !cfg.reader_thread &&
+      cfg.packet_limit == 0 && cfg.duration_ns == 0 && cfg.stop_after == EngineConfig::Stage::all &&
+      (cfg.workers >= 2 || (cfg.workers == 0 && cores >= 2)) &&
+      probe_classic_pcap(cfg.capture.files.front(), m.split_file)) {
+    m.split = true;
+  }
+  if (m.sources.empty() && !m.split) {
     CaptureSpec spec = cfg.capture;
     spec.queues = m.per_queue ? (cfg.workers ? cfg.workers : cores) : 1;
     spec.filter = cfg.filter;
@@ -176,7 +188,8 @@ Status Engine::open() {
     if (Status s = open_capture(spec, m.sources); !s) return std::move(s).at(Origin::input);
     if (m.sources.empty()) return {Errc::io_error, Origin::input, "the capture opened no packet source"};
   }
-  if (m.sinks.empty()) {
+  // --stop-after writes no records, so it opens no output (not even a CSV header).
+  if (m.sinks.empty() && cfg.stop_after == EngineConfig::Stage::all) {
     std::vector<SinkConfig> outs = cfg.outputs;
     if (outs.empty()) outs.push_back(SinkConfig{});
     for (SinkConfig sc : outs) {
@@ -188,10 +201,15 @@ Status Engine::open() {
   }
 
   // Sources the caller gave decide the shape themselves: live ones, or several, run per queue.
-  m.live = m.sources.front()->live();
-  m.per_queue = m.live || cfg.per_queue || m.sources.size() > 1;
-  if (m.live && m.mc.hash_seed == kFlowHashSeed) m.mc.hash_seed = random_seed();
-  if (m.per_queue) {
+  if (!m.split) {
+    m.live = m.sources.front()->live();
+    m.per_queue = m.live || cfg.per_queue || m.sources.size() > 1;
+    if (m.live && m.mc.hash_seed == kFlowHashSeed) m.mc.hash_seed = random_seed();
+  }
+  if (m.split) {
+    m.n_workers = cfg.workers ? cfg.workers : cores;
+    m.reader_thread = false;
+  } else if (m.per_queue) {
     m.n_workers = static_cast<uint32_t>(m.sources.size());
     m.reader_thread = false;
   } else {
@@ -551,6 +569,17 @@ Status Engine::run(RunSummary& sum) {
   Status s;
   if (m.cfg.stop_after != EngineConfig::Stage::all) {
     m.run_stages(sum);
+  } else if (m.split) {
+    SplitReplayConfig sc;
+    sc.threads = m.n_workers;
+    sc.meter = m.mc;
+    sc.decode = m.dcfg;
+    sc.filter = m.cfg.filter;
+    sc.flush_interval_ns = m.cfg.flush_interval_ns;
+    sc.progress = m.cfg.progress;
+    if (m.cfg.split_chunk_bytes) sc.chunk_bytes = m.cfg.split_chunk_bytes;
+    sum.split_reader = true;
+    s = run_split_replay(m.split_file, sc, sinks, m.run, sum);
   } else if (m.per_queue) {
     s = m.run_queues(sum, sinks);
   } else if (m.n_workers == 1 && !m.reader_thread) {

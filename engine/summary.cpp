@@ -30,8 +30,10 @@ std::string RunSummary::format() const {
   char line[256];
   const double mpps = elapsed_s > 0 ? static_cast<double>(packets_read) / elapsed_s / 1e6 : 0.0;
   const double gbps = elapsed_s > 0 ? static_cast<double>(wire_bytes_read) * 8 / elapsed_s / 1e9 : 0.0;
-  const char* layout = per_queue ? " (one per queue, run to completion)"
-                       : reader_thread ? " + reader thread" : " (one thread)";
+  const char* layout = per_queue      ? " (one per queue, run to completion)"
+                       : split_reader ? ", each reading a share of the file"
+                       : reader_thread ? " + reader thread"
+                                       : " (one thread)";
   std::snprintf(line, sizeof line, "weir: %s packets, %s bytes %s in %.3f s (%.2f Mpps, %.2f Gbps), %u worker%s%s%s\n",
                 grouped(packets_read).c_str(), grouped(wire_bytes_read).c_str(), live ? "received" : "read",
                 elapsed_s, mpps, gbps, workers, workers == 1 ? "" : "s", layout,
@@ -163,6 +165,7 @@ std::string RunSummary::to_json() const {
   num("peak_live_flows", peak_live_flows);
   num("workers", workers);
   j += std::string("  \"reader_thread\": ") + (reader_thread ? "true" : "false") + ",\n";
+  j += std::string("  \"split_reader\": ") + (split_reader ? "true" : "false") + ",\n";
   j += std::string("  \"per_queue\": ") + (per_queue ? "true" : "false") + ",\n";
   j += std::string("  \"live\": ") + (live ? "true" : "false") + ",\n";
   j += std::string("  \"running\": ") + (running ? "true" : "false") + ",\n";
@@ -171,6 +174,7 @@ std::string RunSummary::to_json() const {
   num("interface_drops", interface_drops);
   num("weir_drops", weir_drops);
   num("ip_len_from_frame", ip_len_from_frame);
+  num("chunks_reread", chunks_reread);
   j += "  \"queues\": [";
   for (std::size_t q = 0; q < queues.size(); ++q) {
     const QueueSummary& qs = queues[q];

@@ -41,6 +41,8 @@ struct RunSummary {
   uint64_t ip_len_from_frame = 0;  // IPv4 total length 0 (TSO/GSO): length from the frame
   uint32_t workers = 0;
   bool reader_thread = false;  // reading + decoding ran in a thread of its own
+  bool split_reader = false;   // split replay: every worker read a share of the file
+  uint64_t chunks_reread = 0;  // split replay: chunks whose first record was guessed wrong
   bool per_queue = false;      // per-queue shape: one run-to-completion worker per source
   bool live = false;           // live capture (wall-clock time, kernel/NIC drops)
   bool interrupted = false;    // stopped by SIGINT/SIGTERM (live records end 'shutdown')

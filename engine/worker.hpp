@@ -95,8 +95,14 @@ class Worker {
   void run_queue(PacketSource& src, std::unique_ptr<BpfFilter> filter, const DecodeConfig& dcfg,
                  uint32_t queues, RunControl& run) noexcept;
 
- private:
+  // For shapes that drive the meter themselves (split replay): meter, then publish the
+  // watermark and progress after each step, then finish once.
+  FlowMeter& meter() noexcept { return meter_; }
+  void publish() noexcept { publish_progress(); }
+  // End of the worker's run: see the contract above; sets done.
   void finish(EndReason why) noexcept;
+
+ private:
   void publish_progress() noexcept;
 
   WorkerShared w_;

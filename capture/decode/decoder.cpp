@@ -342,6 +342,7 @@ DecodeOutcome Decoder::Impl::ipv4(const Frame& f, uint32_t off, uint64_t now_ns,
   const uint32_t l4_len = total - hdr_bytes;
   const uint16_t frag = be16(ip + 6);
   if (frag & 0x3FFF) [[unlikely]] {  // MF set or offset != 0 (DF, 0x4000, is not a fragment)
+    out.bits |= PacketMeta::kIpFragment;
     const uint32_t id = be16(ip + 4);
     if ((frag & 0x1FFF) != 0) return later_fragment(proto, id, (frag & 0x2000) == 0, now_ns, out);
     return first_fragment(proto, id, l4, l4_cap, l4_len, now_ns, out);
@@ -397,6 +398,7 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
         const uint16_t fo = be16(ip + pos + 2);
         const bool more = fo & 1;
         const uint32_t id = be32(ip + pos + 4);
+        if ((fo >> 3) != 0 || more) out.bits |= PacketMeta::kIpFragment;
         if ((fo >> 3) != 0) {
           k.proto = nh;
           return later_fragment(nh, id, !more, now_ns, out);

@@ -31,6 +31,9 @@ struct PacketMeta {
   static constexpr uint8_t kIcmpEcho = 2;   // ICMP/ICMPv6 echo request or reply
   static constexpr uint8_t kIcmpReply = 4;  // ... and it is a reply
   static constexpr uint8_t kFragment = 8;   // non-first fragment attributed by the cache
+  // An IP fragment, first or later (set even when decoding fails after the IP header):
+  // its outcome depends on the fragment cache, i.e. on every fragment before it.
+  static constexpr uint8_t kIpFragment = 16;
 
   bool reversed() const noexcept { return bits & kReversed; }
 };

@@ -971,7 +971,26 @@ TEST(DecoderFragments, FragmentedEchoKeepsItsIcmpBits) {
   ASSERT_EQ(a.outcome, O::flow);
   ASSERT_EQ(b.outcome, O::flow);
   EXPECT_EQ(a.meta.key, b.meta.key);
-  EXPECT_EQ(b.meta.bits, PacketMeta::kIcmpEcho | PacketMeta::kFragment | PacketMeta::kReversed);
+  EXPECT_EQ(b.meta.bits,
+            PacketMeta::kIcmpEcho | PacketMeta::kFragment | PacketMeta::kReversed | PacketMeta::kIpFragment);
+  EXPECT_TRUE(a.meta.bits & PacketMeta::kIpFragment);  // the first fragment is one too
+}
+
+// kIpFragment marks every packet whose outcome depends on the fragment cache -- first
+// and later fragments, decoded or not -- and nothing else (split replay decodes those
+// packets in input order).
+TEST(DecoderFragments, EveryFragmentAndOnlyFragmentsCarryTheIpFragmentBit) {
+  Decoder d(DecodeConfig{});
+  const auto bit = [&](const Frame& f) { return (run(d, f).meta.bits & PacketMeta::kIpFragment) != 0; };
+  EXPECT_TRUE(bit(PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").ip_id(7).frag(0, true).udp(1, 2).payload(100).build()));
+  EXPECT_TRUE(bit(PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").ip_id(7).frag(800, false).ip_proto(17).payload(10).build()));
+  // A first fragment cut before its ports: truncated_l4, still a fragment.
+  EXPECT_TRUE(bit(PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").ip_id(8).frag(0, true).udp(1, 2).payload(100).truncate(36).build()));
+  EXPECT_FALSE(bit(PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").dont_fragment().udp(1, 2).build()));
+  EXPECT_FALSE(bit(PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build()));
+  // IPv6: an atomic fragment (offset 0, M clear) is a whole datagram.
+  EXPECT_FALSE(bit(PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").ipv6_frag(0, false, 9).udp(1, 2).build()));
+  EXPECT_TRUE(bit(PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").ipv6_frag(0, true, 9).udp(1, 2).payload(64).build()));
 }
 
 TEST(DecoderFragments, PortlessProtocolsNeedNoFirstFragment) {
@@ -1021,7 +1040,7 @@ TEST(DecoderFragments, Ipv6FragmentHeaderFirstNonFirstAndOrphan) {
   const Decoded later = run(d, v6_frag(1232, false).build(), 2);
   ASSERT_EQ(later.outcome, O::flow);
   EXPECT_EQ(later.meta.key, first.meta.key);
-  EXPECT_EQ(later.meta.bits, PacketMeta::kFragment | PacketMeta::kReversed);
+  EXPECT_EQ(later.meta.bits, PacketMeta::kFragment | PacketMeta::kReversed | PacketMeta::kIpFragment);
   EXPECT_EQ(run(d, v6_frag(1232, false, 0x01020305).build(), 3).outcome, O::fragment_orphan);
   EXPECT_EQ(d.stats().fragments_first, 1u);
   EXPECT_EQ(d.stats().fragments_attributed, 1u);

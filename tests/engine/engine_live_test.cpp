@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <random>
 #include <chrono>
 #include <thread>
 
@@ -169,5 +170,47 @@ TEST(EngineLive, PacketCountEndsALiveRunWithEof) {
   EXPECT_TRUE(sum.conserved()) << sum.format();
 }
 
+
+// For ThreadSanitizer (CI builds the engine tests with -fsanitize=thread): both shapes,
+// stopped at random moments, with an idle queue, a trickling one and a busy one.
+TEST(EngineStress, StopsAtAnyMomentInBothShapesConserveEveryPacket) {
+  std::mt19937 rng(42);
+  TempDir tmp;
+  for (int round = 0; round < 12; ++round) {
+    EngineConfig c = live_config(tmp.path / "o.csv");
+    c.idle_timeout_ns = 50'000'000;
+    c.flush_interval_ns = 10'000'000;
+    Engine e(c);
+    e.add_source(std::make_unique<FakeLiveSource>(std::vector<test::Frame>{}));           // idle
+    e.add_source(std::make_unique<FakeLiveSource>(many_flows(50), true, /*burst=*/1));   // trickle
+    e.add_source(std::make_unique<FakeLiveSource>(many_flows(2000), true));              // busy
+    RunSummary sum;
+    std::thread runner([&] { EXPECT_TRUE(e.run(sum)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 60));
+    e.stop();
+    runner.join();
+    ASSERT_TRUE(sum.conserved()) << sum.format();
+    EXPECT_EQ(sum.records_written, sum.records_total);
+    EXPECT_EQ(data_rows(tmp.path / "o.csv"), sum.records_total);
+  }
+  const std::string in = (tmp.path / "s.pcap").string();
+  ASSERT_TRUE(test::write_pcap(in, synthetic_traffic(40000, 9)));
+  for (int round = 0; round < 8; ++round) {
+    EngineConfig c = config_for(in, tmp.path / "f.csv", 1 + round % 3);
+    c.reader_thread = round % 2;
+    c.idle_timeout_ns = 15'000'000'000;
+    Engine e(c);
+    RunSummary sum;
+    std::thread runner([&] { EXPECT_TRUE(e.run(sum)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 30));
+    e.stop();
+    runner.join();
+    ASSERT_TRUE(sum.conserved()) << sum.format();
+    EXPECT_EQ(data_rows(tmp.path / "f.csv"), sum.records_total);
+    if (sum.packets_read < 40000) {
+      EXPECT_TRUE(sum.interrupted);
+    }
+  }
+}
 }  // namespace
 }  // namespace weir
