@@ -23,7 +23,7 @@ void SinkSet::write(std::span<const FlowRecord> recs) noexcept {
       any = true;
     }
   }
-  if (any) written_ += recs.size();
+  if (any) written_.store(written_.load(std::memory_order_relaxed) + recs.size(), std::memory_order_relaxed);
 }
 
 void SinkSet::flush() noexcept {

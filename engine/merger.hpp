@@ -15,6 +15,7 @@
 // on a live link a record reaches its output within about a second of its end.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -36,7 +37,8 @@ class SinkSet {
   void write(std::span<const FlowRecord> recs) noexcept;
   void flush() noexcept;
   void finish() noexcept;
-  uint64_t written() const noexcept { return written_; }
+  // Any thread (the stats line reads it while the merger writes).
+  uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
   // The first error of any sink ("" when none).
   std::string error() const;
 
@@ -44,7 +46,7 @@ class SinkSet {
   void fail(std::size_t i, const Status& s);
   std::vector<std::unique_ptr<FlowSink>> sinks_;
   std::vector<std::string> errors_;
-  uint64_t written_ = 0;
+  std::atomic<uint64_t> written_{0};  // written by the merger only
 };
 
 struct MergerResult {

@@ -308,7 +308,11 @@ void SplitReplay::thread_main(uint32_t t) noexcept {
     const uint64_t end = end_chunk_.load(std::memory_order_acquire);
     while (next_consume <= end) {
       Chunk& c = slot(next_consume);
-      if (c.state.load(std::memory_order_acquire) != kSealed || c.number != next_consume) break;
+      // turn first: once it names this chunk, the slot holds it until every worker is done.
+      if (c.turn.load(std::memory_order_acquire) != next_consume ||
+          c.state.load(std::memory_order_acquire) != kSealed) {
+        break;
+      }
       const bool last = c.last;
       consume(c, w);
       ++next_consume;
