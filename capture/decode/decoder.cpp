@@ -42,6 +42,10 @@ inline uint16_t be16(const uint8_t* p) noexcept {
   return v;
 }
 
+inline uint16_t saturate16(uint32_t v) noexcept {
+  return static_cast<uint16_t>(v > 0xFFFF ? 0xFFFF : v);
+}
+
 inline uint32_t be32(const uint8_t* p) noexcept {
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
@@ -191,6 +195,8 @@ inline DecodeOutcome l4_ports(uint8_t proto, bool v6, const uint8_t* l4, uint32_
       if (!first_frag && data_off_bytes > l4_len) [[unlikely]] return O::bad_l4_header;
       ports = be32(l4);
       out.tcp_flags = l4[13];
+      // A first fragment's header may claim more than its piece holds: no payload here.
+      out.l4_payload_bytes = data_off_bytes < l4_len ? saturate16(l4_len - data_off_bytes) : 0;
       return O::flow;
     }
     case kIpUdp: {
@@ -199,6 +205,7 @@ inline DecodeOutcome l4_ports(uint8_t proto, bool v6, const uint8_t* l4, uint32_
         if (l4_cap < 4) return O::truncated_l4;
       }
       ports = be32(l4);
+      out.l4_payload_bytes = l4_len > 8 ? saturate16(l4_len - 8) : 0;
       if (l4_cap >= 6) {
         const uint32_t udp_len = be16(l4 + 4);
         // RFC 2675: a UDP datagram inside a jumbogram has length 0.
@@ -344,7 +351,11 @@ DecodeOutcome Decoder::Impl::ipv4(const Frame& f, uint32_t off, uint64_t now_ns,
   if (frag & 0x3FFF) [[unlikely]] {  // MF set or offset != 0 (DF, 0x4000, is not a fragment)
     out.bits |= PacketMeta::kIpFragment;
     const uint32_t id = be16(ip + 4);
-    if ((frag & 0x1FFF) != 0) return later_fragment(proto, id, (frag & 0x2000) == 0, now_ns, out);
+    if ((frag & 0x1FFF) != 0) {
+      const DecodeOutcome r = later_fragment(proto, id, (frag & 0x2000) == 0, now_ns, out);
+      if (out.key.proto == kIpTcp || out.key.proto == kIpUdp) out.l4_payload_bytes = saturate16(l4_len);
+      return r;
+    }
     return first_fragment(proto, id, l4, l4_cap, l4_len, now_ns, out);
   }
   return l4_ports(proto, false, l4, l4_cap, l4_len, false, false, ports, icmp, out);
@@ -401,7 +412,10 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
         if ((fo >> 3) != 0 || more) out.bits |= PacketMeta::kIpFragment;
         if ((fo >> 3) != 0) {
           k.proto = nh;
-          return later_fragment(nh, id, !more, now_ns, out);
+          const DecodeOutcome r = later_fragment(nh, id, !more, now_ns, out);
+          // A later fragment holds only L4 payload: everything after its fragment header.
+          if (k.proto == kIpTcp || k.proto == kIpUdp) out.l4_payload_bytes = saturate16(total - pos - len);
+          return r;
         }
         if (more) {  // an atomic fragment (offset 0, M clear) is a whole datagram
           first_frag = true;
@@ -549,6 +563,7 @@ DecodeOutcome Decoder::Impl::decode(const PacketView& pv, uint64_t now_ns,
   out.bits = 0;
   out.ttl = 0;
   out.tos = 0;
+  out.l4_payload_bytes = 0;
   ports = 0;
   icmp = 0;
   // A source raises wire_len to cap_len when a record claims less; be as defensive here.

@@ -25,7 +25,9 @@ struct PacketMeta {
   uint8_t bits = 0;         // kReversed | kIcmpReply | ...
   uint8_t ttl = 0;          // IPv4 TTL / IPv6 hop limit (outer header)
   uint8_t tos = 0;          // IPv4 ToS / IPv6 traffic class
-  uint16_t pad = 0;
+  // TCP/UDP payload of this packet (or fragment) per the IP length: IP payload minus the
+  // TCP/UDP header; saturated at 65535 (BIG TCP, jumbograms); 0 for other protocols.
+  uint16_t l4_payload_bytes = 0;
 
   static constexpr uint8_t kReversed = 1;   // packet source is endpoint b of the key
   static constexpr uint8_t kIcmpEcho = 2;   // ICMP/ICMPv6 echo request or reply

@@ -724,6 +724,56 @@ TEST(DecoderL4, UdpLengthInconsistentWithIpPayloadIsBadHeader) {
   EXPECT_EQ(run(ports_only).outcome, O::truncated_l4);
 }
 
+TEST(DecoderL4, PayloadBytesAreTheIpPayloadMinusTheTcpOrUdpHeader) {
+  EXPECT_EQ(run(eth_v4_tcp().build()).meta.l4_payload_bytes, 0u);
+  EXPECT_EQ(run(eth_v4_tcp().payload(100).build()).meta.l4_payload_bytes, 100u);
+  // TCP options (data offset 6 words = 24 bytes) are header, not payload.
+  EXPECT_EQ(run(eth_v4_tcp().tcp_data_offset(6).payload(10).build()).meta.l4_payload_bytes, 6u);
+  // Ethernet padding after a bare ACK is not payload (the IP length says so).
+  Frame padded = eth_v4_tcp().build();
+  padded.bytes.resize(60, 0);
+  padded.wire_len = 60;
+  EXPECT_EQ(run(padded).meta.l4_payload_bytes, 0u);
+  // A snap length cuts the capture, not the packet.
+  EXPECT_EQ(run(eth_v4_tcp().payload(1000).truncate(80).build()).meta.l4_payload_bytes, 1000u);
+  const Frame v6 = PacketBuilder().eth().ipv6("::1", "::2").tcp(1, 2).payload(33).build();
+  EXPECT_EQ(run(v6).meta.l4_payload_bytes, 33u);
+  const Frame udp = PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(12).build();
+  EXPECT_EQ(run(udp).meta.l4_payload_bytes, 12u);
+  const Frame icmp = PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").icmp(8, 0, 1, 1).payload(56).build();
+  EXPECT_EQ(run(icmp).meta.l4_payload_bytes, 0u);
+}
+
+TEST(DecoderL4, PayloadBytesSaturateAndResetBetweenPackets) {
+  Decoder d(DecodeConfig{});
+  PacketMeta m;
+  const Frame big = eth_v4_tcp().payload(100).build();
+  ASSERT_EQ(d.decode(big.view(), 0, m), O::flow);
+  EXPECT_EQ(m.l4_payload_bytes, 100u);
+  const Frame arp = PacketBuilder().eth().ethertype(0x0806).payload(28).build();
+  EXPECT_EQ(d.decode(arp.view(), 0, m), O::not_ip);
+  EXPECT_EQ(m.l4_payload_bytes, 0u);  // the same PacketMeta reused: nothing left over
+  // BIG TCP: IPv4 total length 0, frame longer than 64 KiB.
+  const Frame bigtcp = eth_v4_tcp().payload(70000).ip_total_length(0).build();
+  ASSERT_EQ(d.decode(bigtcp.view(), 0, m), O::flow);
+  EXPECT_EQ(m.l4_payload_bytes, 65535u);
+}
+
+TEST(DecoderFragments, LaterFragmentsAreAllPayload) {
+  Decoder d(DecodeConfig{});
+  EXPECT_EQ(run(d, v4_frag(0, true).build(), 1).meta.l4_payload_bytes, 64u - 8);
+  EXPECT_EQ(run(d, v4_frag(72, false).build(), 1).meta.l4_payload_bytes, 64u);
+  const Frame v6first =
+      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(0, true, 9).tcp(1, 2).payload(40).build();
+  const Frame v6later =
+      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(64, false, 9).ip_proto(6).payload(48).build();
+  EXPECT_EQ(run(d, v6first, 2).meta.l4_payload_bytes, 40u);
+  const Decoded later = run(d, v6later, 2);
+  ASSERT_EQ(later.outcome, O::flow);
+  EXPECT_EQ(later.meta.key.proto, 6);
+  EXPECT_EQ(later.meta.l4_payload_bytes, 48u);
+}
+
 TEST(DecoderL4, SctpHasPorts) {
   const Frame f = PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").sctp(2905, 2906).build();
   expect_v4_key(run(f, unidirectional()), "10.0.0.1", "10.0.0.2", 132, 2905, 2906);

@@ -24,6 +24,7 @@ constexpr Subcommand kSubcommands[] = {
     {"cat", cat_main, "print a flow file as CSV"},
     {"gen", gen_main, "write a synthetic capture with exact ground truth"},
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
+    {"report", report_main, "interval reports of connections per destination (SENSS, tcpstat)"},
 };
 
 // The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly

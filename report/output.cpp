@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report/output.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace weir::report {
+
+Status Output::open(const std::string& path) {
+  if (Status s = file_.open(path); !s) err_ = std::move(s).at(Origin::output);
+  return err_;
+}
+
+void Output::put(std::string_view s) {
+  while (!s.empty() && err_) {
+    if (file_.space() == 0) {
+      if (Status st = file_.flush(); !st) {
+        err_ = std::move(st).at(Origin::output);
+        return;
+      }
+    }
+    const std::size_t n = std::min(s.size(), file_.space());
+    std::memcpy(file_.cursor(), s.data(), n);
+    file_.commit(n);
+    s.remove_prefix(n);
+  }
+}
+
+Status Output::flush() {
+  if (err_) {
+    if (Status s = file_.flush(); !s) err_ = std::move(s).at(Origin::output);
+  }
+  return err_;
+}
+
+Status Output::finish() {
+  if (err_) {
+    if (Status s = file_.finish(); !s) err_ = std::move(s).at(Origin::output);
+  }
+  return err_;
+}
+
+Status Output::error() const { return err_; }
+
+}  // namespace weir::report

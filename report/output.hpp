@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// Output: a text stream to a file or standard output over exporters' OutputFile (written
+// under a temporary name and renamed when complete; "-" is stdout). put() appends;
+// flush() hands what was put to the kernel (the text report flushes once per interval,
+// so a live report shows each interval as it ends). Errors are sticky and carry
+// Origin::output.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "exporters/detail/output_file.hpp"
+
+namespace weir::report {
+
+class Output {
+ public:
+  Status open(const std::string& path);
+  void put(std::string_view s);
+  Status flush();
+  Status finish();
+  // The first error so far (ok when none).
+  Status error() const;
+
+ private:
+  detail::OutputFile file_;
+  Status err_;
+};
+
+}  // namespace weir::report
