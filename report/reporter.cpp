@@ -44,6 +44,9 @@ FinishClass finish_class_of(uint8_t f) noexcept {
   return FinishClass::timed_out;
 }
 
+// Timestamps near the top of uint64 (broken captures) must not wrap deadlines or ends.
+uint64_t sat_add(uint64_t a, uint64_t b) noexcept { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
 std::size_t idx(LiveCategory c) noexcept { return static_cast<std::size_t>(c); }
 std::size_t idx(FinishClass c) noexcept { return static_cast<std::size_t>(c); }
 
@@ -93,7 +96,7 @@ void Reporter::start(uint64_t t) {
   anchor_ = cfg_.align_to_interval ? t - t % cfg_.interval_ns : t;
   clock_ = t;
   index_ = 0;
-  end_ = anchor_ + cfg_.interval_ns;
+  end_ = sat_add(anchor_, cfg_.interval_ns);
   cur_ = IntervalReport{};
   cur_.start_ns = anchor_;
   cur_.end_ns = end_;
@@ -148,16 +151,18 @@ void Reporter::process_one(const PacketMeta& p) {
 }
 
 void Reporter::roll_to(uint64_t t) {
-  while (t >= end_) {
+  // By interval index, not by end time: an end can saturate at the top of uint64.
+  const uint64_t target = (t - anchor_) / cfg_.interval_ns;
+  while (index_ < target) {
     expire_before(end_);
     close_interval(false);
     // Nothing carries over when no connection is live: jump to t's interval.
-    const uint64_t next = tcp_live_ == 0 ? (t - anchor_) / cfg_.interval_ns : index_ + 1;
+    const uint64_t next = tcp_live_ == 0 ? target : index_ + 1;
     index_ = next;
     cur_ = IntervalReport{};
     cur_.index = next;
-    cur_.start_ns = anchor_ + next * cfg_.interval_ns;
-    cur_.end_ns = end_ = cur_.start_ns + cfg_.interval_ns;
+    cur_.start_ns = anchor_ + next * cfg_.interval_ns;  // <= t: cannot wrap
+    cur_.end_ns = end_ = sat_add(cur_.start_ns, cfg_.interval_ns);
   }
 }
 
@@ -168,7 +173,7 @@ void Reporter::expire_before(uint64_t t) {
     for (std::size_t i = 0; i < n; ++i) {
       const uint32_t slot = due_[i];
       const ConnState& c = table_.state(slot);
-      const uint64_t deadline = c.last_ns + cfg_.conn_timeout_ns;
+      const uint64_t deadline = sat_add(c.last_ns, cfg_.conn_timeout_ns);
       const uint64_t deadline_tick = tick_of(deadline) + 1;  // first tick strictly after it
       if (deadline_tick > now_tick) {
         wheel_.arm(slot, deadline_tick);  // saw packets since the timer was set
@@ -238,7 +243,7 @@ uint32_t Reporter::open_tcp(const PacketMeta& p, uint64_t hash) {
   dk.ip_version = k.ip_version;
   c.dest = cfg_.target.contains(k.ip_version, dk.addr.data()) ? dest_of(dk) : kNoDest;
   c.category = static_cast<uint8_t>(LiveCategory::other);
-  wheel_.arm(slot, tick_of(clock_ + cfg_.conn_timeout_ns) + 1);
+  wheel_.arm(slot, tick_of(sat_add(clock_, cfg_.conn_timeout_ns)) + 1);
   ++tcp_live_;
   ++stats_.connections;
   stats_.peak_live = std::max(stats_.peak_live, ++stats_.live);
@@ -316,7 +321,7 @@ void Reporter::process_flow(const PacketMeta& p, uint64_t hash, bool udp) {
     c.proto_class = static_cast<uint8_t>(udp ? ProtoClass::udp : ProtoClass::icmp);
     c.interval = UINT64_MAX;
     c.dest = kNoDest;
-    wheel_.arm(slot, tick_of(clock_ + cfg_.conn_timeout_ns) + 1);
+    wheel_.arm(slot, tick_of(sat_add(clock_, cfg_.conn_timeout_ns)) + 1);
     ++tot.new_flows;
     stats_.peak_live = std::max(stats_.peak_live, ++stats_.live);
   }

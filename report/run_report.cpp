@@ -172,6 +172,7 @@ Status run_report(const ReportJob& job, ReportSummary& sum) {
     fan.add(jw.get());
   }
   if (!job.plot_dir.empty()) fan.add(&pc);
+  if (job.extra) fan.add(job.extra);
 
   Reporter rep(job.report, fan);
   Decoder decoder(DecodeConfig{});
@@ -226,6 +227,7 @@ Status run_report(const ReportJob& job, ReportSummary& sum) {
   sum.other = st.other;
   sum.untracked_table_full = st.untracked_table_full;
   sum.intervals = rep.totals().intervals;
+  sum.totals = rep.totals();
   sum.ts_backwards = src.stats().ts_backwards;
   sum.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

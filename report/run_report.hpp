@@ -29,6 +29,8 @@ struct ReportJob {
   bool progress = false;     // progress line on stderr
   // Set (by a signal handler) to stop reading; the report then ends as at end of input.
   const std::atomic<bool>* stop = nullptr;
+  // Also receives every interval (tests, programs embedding the report).
+  ReportSink* extra = nullptr;
 };
 
 // Where every packet read went: read = filtered + not decoded + outside target + tcp +
@@ -41,6 +43,7 @@ struct ReportSummary {
   uint64_t untracked_table_full = 0;  // counted in the totals, in no connection
   uint64_t tcp = 0, udp = 0, icmp = 0, other = 0;
   uint64_t intervals = 0;
+  RunTotals totals;           // the Reporter's run totals
   uint64_t ts_backwards = 0;  // packets older than their predecessor (read at the clock)
   std::string source;         // describe() of the source
   std::string input_error;    // non-empty: the input broke off here (exit 4); reports cover what came before

@@ -134,8 +134,8 @@ std::string tick_text(double v, TickFormat f) {
       if (v == 0) return "0";
       if (v < 1e-3) return trim_g(v * 1e6) + " µs";
       if (v < 1) return trim_g(v * 1e3) + " ms";
-      if (v < 60) return trim_g(v) + " s";
-      if (v < 3600) return trim_g(v / 60) + " min";
+      if (v < 120) return trim_g(v) + " s";
+      if (v < 7200) return trim_g(v / 60) + " min";
       return trim_g(v / 3600) + " h";
     case TickFormat::number:
     default:

@@ -759,21 +759,6 @@ TEST(DecoderL4, PayloadBytesSaturateAndResetBetweenPackets) {
   EXPECT_EQ(m.l4_payload_bytes, 65535u);
 }
 
-TEST(DecoderFragments, LaterFragmentsAreAllPayload) {
-  Decoder d(DecodeConfig{});
-  EXPECT_EQ(run(d, v4_frag(0, true).build(), 1).meta.l4_payload_bytes, 64u - 8);
-  EXPECT_EQ(run(d, v4_frag(72, false).build(), 1).meta.l4_payload_bytes, 64u);
-  const Frame v6first =
-      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(0, true, 9).tcp(1, 2).payload(40).build();
-  const Frame v6later =
-      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(64, false, 9).ip_proto(6).payload(48).build();
-  EXPECT_EQ(run(d, v6first, 2).meta.l4_payload_bytes, 40u);
-  const Decoded later = run(d, v6later, 2);
-  ASSERT_EQ(later.outcome, O::flow);
-  EXPECT_EQ(later.meta.key.proto, 6);
-  EXPECT_EQ(later.meta.l4_payload_bytes, 48u);
-}
-
 TEST(DecoderL4, SctpHasPorts) {
   const Frame f = PacketBuilder().eth().ipv4("10.0.0.1", "10.0.0.2").sctp(2905, 2906).build();
   expect_v4_key(run(f, unidirectional()), "10.0.0.1", "10.0.0.2", 132, 2905, 2906);
@@ -946,6 +931,21 @@ TEST(DecoderFragments, Ipv4NonFirstFragmentsTakeTheFirstFragmentsPorts) {
   }
   EXPECT_EQ(d.stats().fragments_attributed, 2u);
   EXPECT_EQ(d.stats().frag_cache_overwrites, 0u);
+}
+
+TEST(DecoderFragments, LaterFragmentsAreAllPayload) {
+  Decoder d(DecodeConfig{});
+  EXPECT_EQ(run(d, v4_frag(0, true).build(), 1).meta.l4_payload_bytes, 64u);  // after the UDP header
+  EXPECT_EQ(run(d, v4_frag(72, false).build(), 1).meta.l4_payload_bytes, 64u);
+  const Frame v6first =
+      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(0, true, 9).tcp(1, 2).payload(40).build();
+  const Frame v6later =
+      PacketBuilder().eth().ipv6("::1", "::2").ipv6_frag(64, false, 9).ip_proto(6).payload(48).build();
+  EXPECT_EQ(run(d, v6first, 2).meta.l4_payload_bytes, 40u);
+  const Decoded later = run(d, v6later, 2);
+  ASSERT_EQ(later.outcome, O::flow);
+  EXPECT_EQ(later.meta.key.proto, 6);
+  EXPECT_EQ(later.meta.l4_payload_bytes, 48u);
 }
 
 TEST(DecoderFragments, Ipv4FragmentWithoutItsFirstIsOrphan) {
