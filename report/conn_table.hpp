@@ -49,6 +49,13 @@ class ConnTable {
   // Every slot ever handed out is below this (live or freed).
   uint32_t high_water() const noexcept { return high_water_; }
 
+  // Prefetch the key's home cell; then (once that is likely in cache) its entry, when the
+  // home cell holds it. A burst is processed in two passes so probes overlap their misses.
+  void prefetch_cell(uint64_t hash) const noexcept { __builtin_prefetch(&cells_[hash & mask_]); }
+  void prefetch_entry(uint64_t hash) const noexcept {
+    const Cell& c = cells_[hash & mask_];
+    if (c.slot_plus1 && c.hash32 == static_cast<uint32_t>(hash)) __builtin_prefetch(&entries_[c.slot_plus1 - 1]);
+  }
   // hash: flow_hash64(key). Returns the slot or kNone.
   uint32_t find(const FlowKey& key, uint64_t hash) const noexcept;
   // key must not be present. Returns the new slot (state zeroed) or kNone when full.

@@ -105,7 +105,7 @@ class Reporter {
   void roll_to(uint64_t t);
   void expire_before(uint64_t t);
   void close_interval(bool final);
-  void process_one(const PacketMeta& p);
+  void process_one(const PacketMeta& p, uint64_t hash);  // hash: flow_hash64(p.key)
   void process_tcp(const PacketMeta& p, uint64_t hash);
   void process_flow(const PacketMeta& p, uint64_t hash, bool udp);
   uint32_t open_tcp(const PacketMeta& p, uint64_t hash);

@@ -68,8 +68,10 @@ void TextWriter::interval(const IntervalReport& r) {
     for (const DestRow& row : r.rows) order_.push_back(&row);
     const bool cut = max_rows_ && order_.size() > max_rows_;
     if (cut) {
-      std::stable_sort(order_.begin(), order_.end(),
-                       [](const DestRow* a, const DestRow* b) { return activity(*a) > activity(*b); });
+      std::stable_sort(order_.begin(), order_.end(), [](const DestRow* a, const DestRow* b) {
+        if (a->half_open != b->half_open) return a->half_open > b->half_open;
+        return activity(*a) > activity(*b);
+      });
       order_.resize(max_rows_);
     }
     std::size_t w = 15;

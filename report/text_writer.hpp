@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // TextWriter: the report people read on a terminal -- one block per interval (totals
 // per protocol, then a table of destinations), flushed as each interval ends, and a
-// closing block for the whole run. Rows are the busiest destinations first (new +
-// live + finished connections) when there are more than max_rows; all of them, in
-// address order, otherwise.
+// closing block for the whole run. When there are more than max_rows destinations, the
+// ones with half-open connections come first, then the busiest (new + live + finished
+// connections); otherwise all of them, in address order.
 #pragma once
 
 #include <cstdint>

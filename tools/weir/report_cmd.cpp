@@ -52,8 +52,8 @@ output
                      output instead of the text report
   --plot DIR         write pictures as SVG into DIR: duration_cdf.svg, traffic.svg,
                      top_destinations.svg, half_open.svg
-  --rows N           text report: at most N destinations per interval, busiest first
-                     (default 20; 0 = all)
+  --rows N           text report: at most N destinations per interval, those with
+                     half-open connections first, then the busiest (default 20; 0 = all)
   -q, --quiet        no summary on standard error
   --progress, --no-progress   progress line on stderr (default: when it is a terminal)
   -h, --help         this text
