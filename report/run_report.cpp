@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "capture/bpf_filter.hpp"
+#include "engine/progress.hpp"
 #include "report/format.hpp"
 #include "report/json_writer.hpp"
 #include "report/output.hpp"
@@ -30,39 +31,6 @@ class FanOut final : public ReportSink {
 
  private:
   std::vector<ReportSink*> sinks_;
-};
-
-// Progress on stderr, at most twice a second: input position, rate, trace time.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool on) : on_(on), start_(Clock::now()), last_(start_) {}
-  void maybe_print(const PacketSource& src, uint64_t packets, uint64_t trace_rel_ns, uint32_t live) {
-    if (!on_) return;
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(500)) return;
-    last_ = now;
-    const double s = std::chrono::duration<double>(now - start_).count();
-    char line[200];
-    int n = 0;
-    if (const uint64_t total = src.bytes_total(); total)
-      n += std::snprintf(line, sizeof line, "%5.1f%%  ",
-                         100.0 * static_cast<double>(src.bytes_read()) / static_cast<double>(total));
-    std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n),
-                  "%.2fM pkts  %.2f Mpps  trace +%.1f s  %.1fk live connections/flows",
-                  static_cast<double>(packets) / 1e6, static_cast<double>(packets) / s / 1e6,
-                  static_cast<double>(trace_rel_ns) / 1e9, live / 1e3);
-    std::fprintf(stderr, "\r%s   ", line);
-    printed_ = true;
-  }
-  void clear() {
-    if (printed_) std::fprintf(stderr, "\r%90s\r", "");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool on_;
-  Clock::time_point start_, last_;
-  bool printed_ = false;
 };
 
 uint64_t wall_clock_ns() {
@@ -179,7 +147,8 @@ Status run_report(const ReportJob& job, ReportSummary& sum) {
   std::array<PacketView, kBurst> views;
   std::array<PacketMeta, kBurst> metas;
   uint64_t clock = 0;
-  ProgressLine progress(job.progress);
+  Progress progress(job.progress);
+  uint64_t wire_bytes = 0;
   for (uint64_t bursts = 0;; ++bursts) {
     if (job.stop && job.stop->load(std::memory_order_relaxed)) {
       sum.stopped = true;
@@ -191,6 +160,7 @@ Status run_report(const ReportJob& job, ReportSummary& sum) {
       const PacketView& v = views[i];
       if (v.ts_ns > clock) clock = v.ts_ns;
       if (++sum.packets_read == 1) rep.advance(clock);  // intervals anchor at the first packet read
+      wire_bytes += v.wire_len;
       if (filter && !filter->match(v)) {
         ++sum.filtered;
         continue;
@@ -209,7 +179,7 @@ Status run_report(const ReportJob& job, ReportSummary& sum) {
     }
     if (sum.packets_read) rep.advance(clock);  // filtered/undecoded packets (or the wall clock) move time too
     if ((bursts & 63) == 0)
-      progress.maybe_print(src, sum.packets_read, clock - rep.totals().anchor_ns, rep.stats().live);
+      progress.maybe_print(sum.packets_read, wire_bytes, rep.stats().live, src.bytes_read(), src.bytes_total());
     if (r.status == RxStatus::error) {
       sum.input_error = src.error().message;
       break;
