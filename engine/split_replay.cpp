@@ -288,8 +288,10 @@ void SplitReplay::consume(Chunk& c, Worker& w) noexcept {
     w.publish();
   }
   if (c.readers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    c.turn.store(c.number + slots_.size(), std::memory_order_relaxed);
+    // State before turn: a thread that sees the new turn must see the slot free, never
+    // the old chunk's kSealed (it would meter the old chunk a second time).
     c.state.store(kFree, std::memory_order_release);
+    c.turn.store(c.number + slots_.size(), std::memory_order_release);
   }
 }
 
