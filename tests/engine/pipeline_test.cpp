@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 #include "engine/pipeline.hpp"
 #include "support/captures.hpp"
 #include "support/packet_builder.hpp"

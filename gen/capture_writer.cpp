@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bench/gen/detail/capture_writer.hpp"
+#include "gen/detail/capture_writer.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -13,17 +13,17 @@
 // ((frame + FCS 4 + preamble 8 + gap 12) bytes at 10 Gb/s: 67.2 ns for 60-byte frames,
 // i.e. 14.88 Mpps). A finished flow is replaced in its slot by a new one; initial flows
 // are fast-forwarded by a random age so the file starts mid-life.
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "bench/gen/detail/capture_writer.hpp"
-#include "bench/gen/detail/event_heap.hpp"
-#include "bench/gen/detail/flow_model.hpp"
-#include "bench/gen/detail/frame_builder.hpp"
-#include "bench/gen/detail/truth.hpp"
+#include "gen/detail/capture_writer.hpp"
+#include "gen/detail/event_heap.hpp"
+#include "gen/detail/flow_model.hpp"
+#include "gen/detail/frame_builder.hpp"
+#include "gen/detail/truth.hpp"
 
 namespace weir {
 

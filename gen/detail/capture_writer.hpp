@@ -23,7 +23,7 @@
 #include <string>
 #include <thread>
 
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 
 namespace weir::gen {
 
