@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -138,12 +140,14 @@ class CliBinary : public ::testing::Test {
     good_ = (tmp_ / "good.pcap").string();
     ASSERT_TRUE(test::write_pcap(good_, recs));
     // The same file with the last record's caplen overwritten by 100 MB: malformed.
-    std::vector<uint8_t> img = test::pcap_image(recs);
+    std::ifstream in(good_, std::ios::binary);
+    std::vector<char> img((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(img.size(), 24 + 10 * (16 + recs.back().data.size()));
     const std::size_t last = img.size() - recs.back().data.size() - 16;
-    img[last + 8] = 0x00, img[last + 9] = 0xe1, img[last + 10] = 0xf5, img[last + 11] = 0x05;
+    const uint32_t claimed = 100'000'000;  // little-endian caplen field
+    std::memcpy(&img[last + 8], &claimed, 4);
     bad_ = (tmp_ / "bad.pcap").string();
-    std::ofstream(bad_, std::ios::binary).write(reinterpret_cast<const char*>(img.data()),
-                                                static_cast<std::streamsize>(img.size()));
+    std::ofstream(bad_, std::ios::binary).write(img.data(), static_cast<std::streamsize>(img.size()));
   }
   void TearDown() override { fs::remove_all(tmp_); }
   fs::path tmp_;
