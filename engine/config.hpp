@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/pcap_file/file_source.hpp"
 #include "exporters/flow_sink.hpp"
 
 namespace weir {
@@ -29,6 +30,8 @@ struct EngineConfig {
   // to measure what each stage costs per packet. No records are written.
   enum class Stage : uint8_t { all, read, decode };
   Stage stop_after = Stage::all;
+  // Benchmarking only (--read-method): how capture files are read (default: read()).
+  ReadMethod read_method = ReadMethod::read;
 };
 
 }  // namespace weir

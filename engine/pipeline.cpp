@@ -269,6 +269,7 @@ Status run_pipeline(const EngineConfig& cfg, RunSummary& sum) {
   std::unique_ptr<PacketSource> src;
   FileSourceConfig fcfg;
   fcfg.paths = cfg.inputs;
+  fcfg.method = cfg.read_method;
   if (Status s = open_file_source(fcfg, src); !s) return std::move(s).at(Origin::input);
   std::unique_ptr<BpfFilter> filter;
   if (!cfg.filter.empty()) {

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capture/file_source_support.hpp"
 #include "capture/pcap_file/file_source.hpp"
 #include "capture/pcap_file/pcap_writer.hpp"
 
@@ -23,6 +24,7 @@ namespace weir {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
 
 struct Rec {
   uint64_t ts_ns = 0;
@@ -64,23 +66,6 @@ std::vector<Rec> read_back(const std::string& path) {
   }
   return out;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "weir_pcap_writer_XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
 
 // Records of every size class: empty, a few bytes, a full frame, cut frames (cap < wire),
 // odd lengths (pcapng padding), one larger than the small test buffers.

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -72,7 +73,7 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
   const cli::Options o = cli::parse({"-r", "a.pcap", "-r", "b.pcap", "-d", "u", "-w", "3", "--reader-thread",
                                      "--idle-timeout", "10", "--active-timeout", "0.5", "--tcp-close-grace", "2",
                                      "--max-flows", "1000", "--vlan-key", "-F", "bin", "-o", "out.bin", "-q",
-                                     "--stats-json", "s.json", "tcp", "and", "port", "80"});
+                                     "--stats-json", "s.json", "--read-method", "mmap", "tcp", "and", "port", "80"});
   EXPECT_EQ(o.engine.inputs, (std::vector<std::string>{"a.pcap", "b.pcap"}));
   EXPECT_FALSE(o.engine.bidirectional);
   EXPECT_EQ(o.engine.workers, 3u);
@@ -87,13 +88,15 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
   EXPECT_TRUE(o.quiet);
   EXPECT_EQ(o.stats_json, "s.json");
   EXPECT_EQ(o.engine.filter, "tcp and port 80");
+  EXPECT_EQ(o.engine.read_method, ReadMethod::mmap);
+  EXPECT_EQ(cli::parse({"-r", "a.pcap"}).engine.read_method, ReadMethod::read);  // the default
 }
 
 TEST(Cli, BadValuesAreUsageErrors) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"-r", "x", "-w", "0"}, {"-r", "x", "-d", "x"}, {"-r", "x", "-F", "xml"},
            {"-r", "x", "--idle-timeout", "-1"}, {"-r", "x", "--active-timeout", "300000"},
-           {"-r", "x", "--bogus"}, {"-r"}}) {
+           {"-r", "x", "--bogus"}, {"-r", "x", "--read-method", "uring"}, {"-r"}}) {
     EXPECT_THROW((void)cli::parse(args), std::invalid_argument) << args.back();
   }
 }
@@ -179,10 +182,12 @@ TEST_F(CliBinary, BenchRejectsBadArgumentsBeforeRunningAnything) {
   for (const auto& args : std::vector<std::vector<std::string>>{{"bench", "--profile", "nope"},
                                                                 {"bench", good_, "--threads", "0"},
                                                                 {"bench", good_, "--max-flows", "abc"},
+                                                                {"bench", good_, "--read-methods", "read,uring"},
                                                                 {"bench", "--profile", "churn", "-n", "1x"}}) {
     const RunResult r = weir(args, tmp_);
     EXPECT_EQ(r.code, cli::kExitUsage) << args.back() << ": " << r.err;
-    EXPECT_NE(r.err.find(args.back()), std::string::npos) << "the message must quote the bad value: " << r.err;
+    const std::string bad = args.back().substr(args.back().find(',') + 1);
+    EXPECT_NE(r.err.find(bad), std::string::npos) << "the message must quote the bad value: " << r.err;
   }
 }
 
@@ -192,6 +197,44 @@ TEST_F(CliBinary, SummaryReportsConservationAndThreadLayout) {
   EXPECT_NE(r.err.find("10 packets"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("1 worker + reader thread"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("10 = 10 + 0  ok"), std::string::npos) << r.err;
+}
+
+// The same flows from the plain file, its mmap'ed reading, a gzip copy and a gzip
+// stream on standard input.
+TEST_F(CliBinary, CompressedAndMappedInputGiveTheSameFlows) {
+  const std::string gz = (tmp_ / "good.pcap.gz").string();
+  {
+    std::ifstream in(good_, std::ios::binary);
+    const std::string plain((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gzFile g = gzopen(gz.c_str(), "wb");
+    ASSERT_NE(g, nullptr);
+    ASSERT_EQ(gzwrite(g, plain.data(), static_cast<unsigned>(plain.size())), static_cast<int>(plain.size()));
+    ASSERT_EQ(gzclose(g), Z_OK);
+  }
+  auto csv = [&](const std::vector<std::string>& args) {
+    const fs::path out = tmp_ / "flows.csv";
+    fs::remove(out);
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"-q", "-o", out.string()});
+    const RunResult r = weir(a, tmp_);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::ifstream f(out);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+  };
+  const std::string want = csv({"-r", good_});
+  EXPECT_NE(want.find("10.0.0.1"), std::string::npos) << want;
+  EXPECT_EQ(csv({"-r", good_, "--read-method", "mmap"}), want);
+  EXPECT_EQ(csv({"-r", gz}), want);
+  EXPECT_EQ(csv({"-r", gz, "--read-method", "mmap"}), want);
+  const fs::path out = tmp_ / "stdin.csv";
+  const std::string cmd = std::string("'") + std::getenv("WEIR_BIN") + "' -r - -q -o '" + out.string() + "' < '" + gz + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream f(out);
+  std::ostringstream s;
+  s << f.rdbuf();
+  EXPECT_EQ(s.str(), want);
 }
 
 }  // namespace

@@ -47,9 +47,9 @@ std::string usage() {
 Meters packet flows in pcap/pcapng files and writes one record per flow.
 
 input
-  -r FILE            capture file (pcap or pcapng; '-' = standard input). Repeat -r,
-                     or list more files right after it: all are read in order as one
-                     stream of packets.
+  -r FILE            capture file (pcap or pcapng, plain or gzip/zstd compressed;
+                     '-' = standard input). Repeat -r, or list more files right after
+                     it: all are read in order as one stream of packets.
   expression         tcpdump filter expression (libpcap syntax), applied before
                      metering; rejected packets are reported as 'filtered'.
 metering
@@ -76,6 +76,9 @@ output
   --stats-json FILE  also write the run summary as JSON to FILE
   --stop-after read|decode   benchmarking: run only the reader (and decoder); no
                      records are written
+  --read-method read|mmap   benchmarking: how capture files are read: read() into a
+                     small reused buffer (default, fastest where measured) or a
+                     sliding memory mapping (doc/performance.md)
   --progress, --no-progress   progress line on stderr (default: when it is a TTY)
   -h, --help         this text;  -V, --version   the version
 
@@ -149,6 +152,11 @@ Options parse(const std::vector<std::string>& args) {
         o.engine.stop_after = EngineConfig::Stage::decode;
       } else {
         throw std::invalid_argument("--stop-after: expected read or decode, got '" + v + "'");
+      }
+    } else if (a == "--read-method") {
+      const std::string& v = need(i, a);
+      if (!parse_read_method(v, o.engine.read_method)) {
+        throw std::invalid_argument("--read-method: expected read or mmap, got '" + v + "'");
       }
     } else if (a == "--vlan-key") {
       o.engine.vlan_key = true;
