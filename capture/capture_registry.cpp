@@ -14,6 +14,7 @@ namespace {
 Status open_files(const CaptureSpec& spec, std::vector<std::unique_ptr<PacketSource>>& out) {
   FileSourceConfig fcfg;
   fcfg.paths = spec.files;
+  fcfg.method = spec.read_method;
   const uint32_t n = std::max(1u, spec.queues);
   for (uint32_t q = 0; q < n; ++q) {
     std::unique_ptr<PacketSource> src;

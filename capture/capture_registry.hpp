@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "capture/packet_source.hpp"
+#include "capture/pcap_file/file_source.hpp"
 
 namespace weir {
 
@@ -29,6 +30,7 @@ struct CaptureSpec {
   std::string filter;              // BPF expression a live backend compiles into the kernel
   std::string eal_args;            // --eal (DPDK)
   uint64_t hash_seed = 0;          // live software sharding (random per run)
+  ReadMethod read_method = ReadMethod::read;  // files (--read-method, benchmarking)
 };
 
 struct CaptureBackend {

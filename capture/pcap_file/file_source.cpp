@@ -140,7 +140,8 @@ enum class Mode : uint8_t { pcap, pcap_swap, pcap_mod, pcap_mod_swap, ng, ng_swa
 
 class FileSource final : public PacketSource {
  public:
-  explicit FileSource(const FileSourceConfig& cfg) : window_bytes_(cfg.window_bytes) {}
+  explicit FileSource(const FileSourceConfig& cfg)
+      : in_opt_{cfg.method, cfg.buffer_bytes, cfg.window_bytes} {}
 
   Status init(const FileSourceConfig& cfg);
 
@@ -148,7 +149,7 @@ class FileSource final : public PacketSource {
   const Status& error() const noexcept override { return err_; }
   const SourceStats& stats() const noexcept override { return stats_; }
   uint64_t bytes_read() const noexcept override {
-    return done_bytes_ + (in_.is_open() ? in_.offset() : 0);
+    return done_bytes_ + (in_.is_open() ? in_.consumed() : 0);
   }
   uint64_t bytes_total() const noexcept override { return total_bytes_; }
   std::string describe() const override;
@@ -196,7 +197,7 @@ class FileSource final : public PacketSource {
   SourceStats stats_;
 
   // Control plane.
-  uint64_t window_bytes_;
+  ByteInput::Options in_opt_;
   std::vector<Input> inputs_;
   size_t input_ = 0;
   uint64_t done_bytes_ = 0;   // bytes of the inputs already finished
@@ -212,7 +213,11 @@ void FileSource::fail(Errc code, uint64_t off, const char* fmt, ...) noexcept {
   std::vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   char head[64] = "";
-  if (off != kNoOffset) std::snprintf(head, sizeof head, "byte %" PRIu64 ": ", off);
+  if (off != kNoOffset) {
+    // In compressed input, offsets count decompressed bytes.
+    std::snprintf(head, sizeof head, "%sbyte %" PRIu64 ": ",
+                  in_.compression() == pcap_file::Compression::none ? "" : "decompressed ", off);
+  }
   state_ = State::failed;
   try {
     const std::string& path = input_ < inputs_.size() ? inputs_[input_].path : std::string();
@@ -224,7 +229,9 @@ void FileSource::fail(Errc code, uint64_t off, const char* fmt, ...) noexcept {
 
 Status FileSource::init(const FileSourceConfig& cfg) {
   if (cfg.paths.empty()) return {Errc::invalid_argument, "no capture file given"};
-  if (cfg.window_bytes == 0) return {Errc::invalid_argument, "window_bytes must be > 0"};
+  if (cfg.window_bytes == 0 || cfg.buffer_bytes == 0) {
+    return {Errc::invalid_argument, "window_bytes and buffer_bytes must be > 0"};
+  }
   ifaces_.reserve(16);
   bool any_stream = false;
   for (const std::string& p : cfg.paths) {
@@ -255,6 +262,8 @@ bool FileSource::fail_fill(Fill f, const char* what) noexcept {
   const uint64_t off = in_.offset();
   if (f == Fill::error) {
     fail(Errc::io_error, off, "cannot read %s: %s", what, std::strerror(in_.sys_errno()));
+  } else if (f == Fill::corrupt) {
+    fail(Errc::malformed, off, "%s", in_.fault());
   } else if (f == Fill::truncated) {
     fail(Errc::malformed, off, "truncated %s: needs %" PRIu64 " bytes, the file ends after %" PRIu64,
          what, need_, in_.bytes_left());
@@ -277,7 +286,7 @@ bool FileSource::start_input(size_t i) noexcept {
   ifaces_.clear();
   const Input& inp = inputs_[i];
   try {
-    if (Status s = in_.open(inp.path, inp.stream, window_bytes_); !s) {
+    if (Status s = in_.open(inp.path, inp.stream, in_opt_); !s) {
       err_ = std::move(s);
       state_ = State::failed;
       return false;
@@ -288,7 +297,11 @@ bool FileSource::start_input(size_t i) noexcept {
   }
   need_ = 4;
   if (const Fill f = in_.refill(need_); f != Fill::ok) {
-    if (f == Fill::eof) fail(Errc::malformed, kNoOffset, "empty file (0 bytes)");
+    if (f == Fill::eof) {
+      fail(Errc::malformed, kNoOffset, "empty file (0 bytes%s)",
+           in_.compression() == pcap_file::Compression::none ? "" : " after decompression");
+    } else if (f == Fill::corrupt)
+      fail(Errc::malformed, kNoOffset, "%s", in_.fault());
     else if (f == Fill::truncated)
       fail(Errc::malformed, kNoOffset, "not a pcap or pcapng file (only %" PRIu64 " bytes)", in_.bytes_left());
     else
@@ -687,7 +700,7 @@ FileSource::Step FileSource::dispatch(PacketView* out, uint32_t max, uint32_t& n
 RxResult FileSource::rx_burst(std::span<PacketView> out) noexcept {
   if (state_ != State::running) {
     if (state_ == State::done && in_.is_open()) {  // views of the last burst are now dead
-      done_bytes_ += in_.offset();
+      done_bytes_ += in_.consumed();
       in_.close();
     }
     return {0, state_ == State::done ? RxStatus::end_of_file : RxStatus::error};
@@ -717,7 +730,7 @@ RxResult FileSource::rx_burst(std::span<PacketView> out) noexcept {
       return {0, RxStatus::error};
     }
     // This input is finished.
-    done_bytes_ += in_.offset();
+    done_bytes_ += in_.consumed();
     in_.close();
     if (input_ + 1 == inputs_.size()) {
       state_ = State::done;
@@ -748,6 +761,9 @@ std::string FileSource::describe() const {
     s += ", section " + std::to_string(sections_) + ", " + std::to_string(ifaces_.size()) + " interface(s)";
   } else {
     s += ", linktype " + std::to_string(linktype_);
+  }
+  if (in_.compression() != pcap_file::Compression::none) {
+    s += in_.compression() == pcap_file::Compression::gzip ? ", gzip" : ", zstd";
   }
   s += in.stream ? ", stream)" : ")";
   return s;

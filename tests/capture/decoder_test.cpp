@@ -1239,9 +1239,9 @@ TEST(PcapWriter, WritesRecordsTheReaderReadsBack) {
       {1'700'000'001'000'000'000ull, {1, 2, 3}, 0},
   };
   const std::string dir = testing::TempDir();
-  for (test::PcapTsUnit unit : {test::PcapTsUnit::ns, test::PcapTsUnit::us}) {
+  for (PcapFormat fmt : {PcapFormat::pcap_ns, PcapFormat::pcap_us}) {
     const std::string path = dir + "/weir_decoder_test.pcap";
-    ASSERT_TRUE(test::write_pcap(path, recs, {.linktype = 113, .unit = unit}));
+    ASSERT_TRUE(test::write_pcap(path, recs, {.format = fmt, .linktype = 113}));
     std::vector<CapPacket> back;
     ASSERT_TRUE(read_capture(path, back));
     ASSERT_EQ(back.size(), 2u);
@@ -1249,7 +1249,7 @@ TEST(PcapWriter, WritesRecordsTheReaderReadsBack) {
     EXPECT_EQ(back[0].data, f.bytes);
     EXPECT_EQ(back[0].wire_len, 154u);
     EXPECT_EQ(back[1].wire_len, 3u);
-    EXPECT_EQ(back[0].ts_ns, unit == test::PcapTsUnit::ns ? 1'700'000'000'123'456'789ull
+    EXPECT_EQ(back[0].ts_ns, fmt == PcapFormat::pcap_ns ? 1'700'000'000'123'456'789ull
                                                           : 1'700'000'000'123'456'000ull);
     std::filesystem::remove(path);
   }

@@ -25,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capture/file_source_support.hpp"
 #include "capture/pcap_file/file_source.hpp"
 #include "support/captures.hpp"
 
@@ -32,160 +33,15 @@ namespace weir {
 namespace {
 
 namespace fs = std::filesystem;
-
-// ---------------------------------------------------------------------------------
-// Reading helpers
-
-struct Pkt {
-  uint64_t ts_ns = 0;
-  uint32_t cap_len = 0;
-  uint32_t wire_len = 0;
-  uint32_t linktype = 0;
-  uint32_t interface_id = 0;
-  std::string bytes;
-  bool operator==(const Pkt&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Pkt& p) {
-  return os << "{ts " << p.ts_ns << " cap " << p.cap_len << " wire " << p.wire_len << " lt " << p.linktype
-            << " if " << p.interface_id << "}";
-}
-
-struct ReadOut {
-  Status open;                       // open_file_source result
-  std::vector<Pkt> pkts;
-  RxStatus last = RxStatus::ok;      // status of the final rx_burst
-  Status err;                        // error() after RxStatus::error
-  SourceStats stats;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_total = 0;
-  uint32_t n_in_error_burst = 0;     // packets returned together with RxStatus::error
-};
-
-ReadOut read_all(const FileSourceConfig& cfg, size_t burst = 256) {
-  ReadOut r;
-  std::unique_ptr<PacketSource> src;
-  r.open = open_file_source(cfg, src);
-  if (!r.open) return r;
-  r.bytes_total = src->bytes_total();
-  std::vector<PacketView> views(burst);
-  uint64_t prev_read = 0;
-  for (int iter = 0; iter < 10'000'000; ++iter) {
-    const RxResult res = src->rx_burst(views);
-    EXPECT_LE(res.n, burst);
-    // Copy only after the call returned: every view of the burst must still be valid.
-    for (uint32_t i = 0; i < res.n; ++i) {
-      const PacketView& v = views[i];
-      r.pkts.push_back({v.ts_ns, v.cap_len, v.wire_len, v.linktype, v.interface_id,
-                        std::string(reinterpret_cast<const char*>(v.data), v.cap_len)});
-    }
-    EXPECT_GE(src->bytes_read(), prev_read) << "progress went backwards";
-    prev_read = src->bytes_read();
-    r.last = res.status;
-    if (res.status == RxStatus::error) {
-      r.err = src->error();
-      r.n_in_error_burst = res.n;
-      // The source stays failed.
-      EXPECT_EQ(src->rx_burst(views).status, RxStatus::error);
-      break;
-    }
-    if (res.status == RxStatus::end_of_file) {
-      EXPECT_EQ(src->rx_burst(views).status, RxStatus::end_of_file);
-      break;
-    }
-    if (res.status != RxStatus::ok || res.n == 0) {
-      ADD_FAILURE() << "a file source returned status " << int(res.status) << " with n = " << res.n;
-      break;
-    }
-  }
-  r.stats = src->stats();
-  r.bytes_read = src->bytes_read();
-  return r;
-}
-
-ReadOut read_path(const std::string& path, uint64_t window = 32ull << 20, size_t burst = 256) {
-  FileSourceConfig cfg;
-  cfg.paths = {path};
-  cfg.window_bytes = window;
-  return read_all(cfg, burst);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "weir_file_source_XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string p = (fs::path(path_) / name).string();
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return p;
-  }
-  std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
-
-// Feeds `content` into a FIFO from a thread while the source reads it as a stream. The
-// writer opens non-blocking and retries, so it never hangs if the reader gives up
-// before opening the FIFO; a reader that stops early just makes write() fail (EPIPE).
-class FifoFeeder {
- public:
-  FifoFeeder(const std::string& path, std::string content) : path_(path) {
-    std::signal(SIGPIPE, SIG_IGN);
-    if (::mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
-    thread_ = std::thread([this, c = std::move(content)] {
-      int fd = -1;
-      while (!stop_.load()) {
-        fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0) break;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
-      if (fd < 0) return;
-      ::fcntl(fd, F_SETFL, 0);  // blocking writes from here on
-      size_t off = 0;
-      while (off < c.size()) {
-        const ssize_t w = ::write(fd, c.data() + off, std::min<size_t>(c.size() - off, 7000));
-        if (w <= 0) break;  // reader gone
-        off += static_cast<size_t>(w);
-      }
-      ::close(fd);
-    });
-  }
-  ~FifoFeeder() {
-    stop_.store(true);
-    thread_.join();
-    ::unlink(path_.c_str());
-  }
-
- private:
-  std::string path_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-ReadOut read_via_fifo(const TempDir& dir, const std::string& content, size_t burst = 256) {
-  static int counter = 0;
-  const std::string fifo = dir.file("fifo" + std::to_string(counter++));
-  FifoFeeder feeder(fifo, content);
-  FileSourceConfig cfg;
-  cfg.paths = {fifo};
-  return read_all(cfg, burst);
-}
+using test::FifoFeeder;
+using test::Pkt;
+using test::read_all;
+using test::read_mapped;
+using test::read_path;
+using test::read_via_fifo;
+using test::ReadOut;
+using test::slurp;
+using test::TempDir;
 
 // ---------------------------------------------------------------------------------
 // Synthetic capture writers
@@ -511,9 +367,12 @@ TEST(FileSourceReal, MalformedOutcomes) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
     const std::string path = cap(std::string("malformed/") + c.file);
-    for (int mode = 0; mode < 3; ++mode) {  // mmap, mmap with a one-page window, FIFO
+    // read(), read() with a 1-byte buffer, FIFO, mmap, mmap with a one-page window
+    for (int mode = 0; mode < 5; ++mode) {
       SCOPED_TRACE(mode);
-      const ReadOut r = mode == 2 ? read_via_fifo(dir, slurp(path)) : read_path(path, mode == 0 ? 32u << 20 : 1);
+      const ReadOut r = mode == 2   ? read_via_fifo(dir, slurp(path))
+                        : mode < 2  ? read_path(path, mode == 0 ? 0 : 1)
+                                    : read_mapped(path, mode == 3 ? 0 : 1);
       EXPECT_EQ(bool(r.open), c.opens) << r.open.message;
       const std::string& msg = c.opens ? r.err.message : r.open.message;
       if (c.opens) {
@@ -585,8 +444,9 @@ std::vector<Pkt> reference_pcap(const std::string& f) {
   return out;
 }
 
-// Every capture: mmap == mmap with a one-page window == burst of 7 == FIFO stream; and
-// classic files match the reference reader byte for byte.
+// Every capture: read() == read() with a 1-byte buffer and bursts of 7 == FIFO stream ==
+// mmap == mmap with a one-page window; classic files match the reference reader byte
+// for byte.
 TEST(FileSourceReal, AllPathsGiveIdenticalPackets) {
   WEIR_REQUIRE_CAPTURES();
   TempDir dir;
@@ -600,7 +460,9 @@ TEST(FileSourceReal, AllPathsGiveIdenticalPackets) {
     ++files;
     const ReadOut b = read_path(path, 1, 7);
     const ReadOut c = read_via_fifo(dir, slurp(path), 13);
-    for (const ReadOut* x : {&b, &c}) {
+    const ReadOut d = read_mapped(path);
+    const ReadOut m = read_mapped(path, 1, 7);
+    for (const ReadOut* x : {&b, &c, &d, &m}) {
       ASSERT_TRUE(x->open) << x->open.message;
       EXPECT_EQ(x->last, a.last);
       ASSERT_EQ(x->pkts.size(), a.pkts.size());
@@ -745,7 +607,7 @@ TEST(FileSource, RecordLimits) {
 
 // Cut a small file at every byte: an open error (header cut), a clean end of file
 // (cut between records) or a "truncated" error, never a crash; the packets before the
-// cut are delivered. Both through mmap and through a FIFO.
+// cut are delivered. Through read(), a FIFO and mmap.
 void check_every_cut(const TempDir& dir, const std::string& whole, size_t header_end,
                      const std::vector<size_t>& block_ends, const std::vector<bool>& is_packet,
                      const std::vector<Pkt>& want) {
@@ -753,8 +615,8 @@ void check_every_cut(const TempDir& dir, const std::string& whole, size_t header
     SCOPED_TRACE("cut at " + std::to_string(cut));
     const std::string part = whole.substr(0, cut);
     const std::string path = dir.write("cut.bin", part);
-    for (int mode = 0; mode < 2; ++mode) {
-      const ReadOut r = mode == 0 ? read_path(path) : read_via_fifo(dir, part, 2);
+    for (int mode = 0; mode < 3; ++mode) {
+      const ReadOut r = mode == 0 ? read_path(path) : mode == 1 ? read_via_fifo(dir, part, 2) : read_mapped(path);
       if (cut < header_end) {
         EXPECT_FALSE(r.open);
         EXPECT_EQ(r.open.code, Errc::malformed) << r.open.message;
@@ -877,7 +739,7 @@ TEST(FileSource, PcapngSectionsWithDifferentByteOrders) {
                                  {2 * kSec, 41, 41, 113, 0, payload(41, 2)},
                                  {3 * kSec, 42, 42, 12, 0, payload(42, 3)}};
   for (const size_t burst : {1, 2, 256}) {
-    const ReadOut r = read_path(path, 32u << 20, burst);
+    const ReadOut r = read_path(path, 0, burst);
     EXPECT_EQ(r.last, RxStatus::end_of_file) << r.err.message;
     EXPECT_EQ(r.pkts, want);
   }
@@ -989,21 +851,24 @@ std::vector<Rec> varied_records(int n, size_t max_len, uint32_t seed) {
   return recs;
 }
 
-// Windows smaller than records, records crossing every window edge: same packets.
-TEST(FileSource, TinyWindowsGiveIdenticalPackets) {
+// Buffers and windows smaller than records, records crossing every edge: same packets.
+TEST(FileSource, TinyBuffersAndWindowsGiveIdenticalPackets) {
   TempDir dir;
   PcapSpec sp;
   const auto recs = varied_records(400, 20'000, 7);
   const std::string path = dir.write("varied.pcap", make_pcap(sp, recs));
   const std::vector<Pkt> want = expected_pcap(sp, recs);
-  for (const uint64_t window : {uint64_t{1}, uint64_t{4096}, uint64_t{5000}, uint64_t{65536}, uint64_t{32} << 20}) {
-    for (const size_t burst : {1, 3, 256}) {
-      SCOPED_TRACE(std::to_string(window) + "/" + std::to_string(burst));
-      const ReadOut r = read_path(path, window, burst);
-      EXPECT_EQ(r.last, RxStatus::end_of_file) << r.err.message;
-      ASSERT_EQ(r.pkts.size(), want.size());
-      EXPECT_TRUE(r.pkts == want);
-      EXPECT_EQ(r.bytes_read, fs::file_size(path));
+  const uint64_t sizes[] = {1, 4096, 5000, 65536, 32u << 20};
+  for (const ReadMethod method : {ReadMethod::read, ReadMethod::mmap}) {
+    for (const uint64_t bytes : sizes) {
+      for (const size_t burst : {1, 3, 256}) {
+        SCOPED_TRACE(std::string(to_string(method)) + "/" + std::to_string(bytes) + "/" + std::to_string(burst));
+        const ReadOut r = read_path(path, bytes, burst, method);
+        EXPECT_EQ(r.last, RxStatus::end_of_file) << r.err.message;
+        ASSERT_EQ(r.pkts.size(), want.size());
+        EXPECT_TRUE(r.pkts == want);
+        EXPECT_EQ(r.bytes_read, fs::file_size(path));
+      }
     }
   }
   // Same through pcapng (blocks crossing window edges).
@@ -1012,9 +877,11 @@ TEST(FileSource, TinyWindowsGiveIdenticalPackets) {
   ng.idb(1, 0);
   for (const Rec& r : recs) ng.epb(0, uint64_t{r.sec} * 1'000'000 + r.frac, r.data);
   const std::string ngpath = dir.write("varied.pcapng", ng.s);
-  const ReadOut a = read_path(ngpath, 1, 5);
-  EXPECT_EQ(a.last, RxStatus::end_of_file) << a.err.message;
-  EXPECT_TRUE(a.pkts == want);
+  for (const ReadMethod method : {ReadMethod::read, ReadMethod::mmap}) {
+    const ReadOut a = read_path(ngpath, 1, 5, method);
+    EXPECT_EQ(a.last, RxStatus::end_of_file) << a.err.message;
+    EXPECT_TRUE(a.pkts == want);
+  }
 }
 
 TEST(FileSource, StreamGrowsItsBufferOnlyForLargeRecords) {
@@ -1027,8 +894,11 @@ TEST(FileSource, StreamGrowsItsBufferOnlyForLargeRecords) {
   const ReadOut r = read_via_fifo(dir, f);
   EXPECT_EQ(r.last, RxStatus::end_of_file) << r.err.message;
   EXPECT_TRUE(r.pkts == expected_pcap(sp, recs));
-  const ReadOut m = read_path(dir.write("large.pcap", f), 1u << 20);  // records > window
-  EXPECT_TRUE(m.pkts == expected_pcap(sp, recs));
+  const std::string path = dir.write("large.pcap", f);
+  for (const ReadMethod method : {ReadMethod::read, ReadMethod::mmap}) {  // records > buffer
+    const ReadOut m = read_path(path, 1u << 20, 256, method);
+    EXPECT_TRUE(m.pkts == expected_pcap(sp, recs));
+  }
 }
 
 TEST(FileSource, StandardInputAsStream) {

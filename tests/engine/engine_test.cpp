@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 #include "capture/pcap_file/chunk_reader.hpp"
 #include "engine/engine.hpp"
 #include "engine_test_util.hpp"

@@ -17,8 +17,8 @@
 
 #include <gtest/gtest.h>
 
-#include "bench/gen/gen_main.hpp"
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/gen_main.hpp"
+#include "gen/traffic_gen.hpp"
 
 namespace weir {
 namespace {

@@ -14,10 +14,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,7 +80,7 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
   const cli::Options o = cli::parse({"-r", "a.pcap", "-r", "b.pcap", "-d", "u", "-w", "3", "--reader-thread",
                                      "--idle-timeout", "10", "--active-timeout", "0.5", "--tcp-close-grace", "2",
                                      "--max-flows", "1000", "--vlan-key", "-F", "bin", "-o", "out.bin", "-q",
-                                     "--stats-json", "s.json", "tcp", "and", "port", "80"});
+                                     "--stats-json", "s.json", "--read-method", "mmap", "tcp", "and", "port", "80"});
   EXPECT_EQ(o.engine.capture.files, (std::vector<std::string>{"a.pcap", "b.pcap"}));
   EXPECT_FALSE(o.engine.bidirectional);
   EXPECT_EQ(o.engine.workers, 3u);
@@ -93,13 +96,15 @@ TEST(Cli, OptionsSetTheEngineConfiguration) {
   EXPECT_TRUE(o.quiet);
   EXPECT_EQ(o.stats_json, "s.json");
   EXPECT_EQ(o.engine.filter, "tcp and port 80");
+  EXPECT_EQ(o.engine.capture.read_method, ReadMethod::mmap);
+  EXPECT_EQ(cli::parse({"-r", "a.pcap"}).engine.capture.read_method, ReadMethod::read);  // the default
 }
 
 TEST(Cli, BadValuesAreUsageErrors) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"-r", "x", "-w", "0"}, {"-r", "x", "-d", "x"}, {"-r", "x", "-F", "xml"},
            {"-r", "x", "--idle-timeout", "-1"}, {"-r", "x", "--active-timeout", "300000"},
-           {"-r", "x", "--bogus"}, {"-r"}}) {
+           {"-r", "x", "--bogus"}, {"-r", "x", "--read-method", "uring"}, {"-r"}}) {
     EXPECT_THROW((void)cli::parse(args), std::invalid_argument) << args.back();
   }
 }
@@ -146,12 +151,14 @@ class CliBinary : public ::testing::Test {
     good_ = (tmp_ / "good.pcap").string();
     ASSERT_TRUE(test::write_pcap(good_, recs));
     // The same file with the last record's caplen overwritten by 100 MB: malformed.
-    std::vector<uint8_t> img = test::pcap_image(recs);
+    std::ifstream in(good_, std::ios::binary);
+    std::vector<char> img((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(img.size(), 24 + 10 * (16 + recs.back().data.size()));
     const std::size_t last = img.size() - recs.back().data.size() - 16;
-    img[last + 8] = 0x00, img[last + 9] = 0xe1, img[last + 10] = 0xf5, img[last + 11] = 0x05;
+    const uint32_t claimed = 100'000'000;  // little-endian caplen field
+    std::memcpy(&img[last + 8], &claimed, 4);
     bad_ = (tmp_ / "bad.pcap").string();
-    std::ofstream(bad_, std::ios::binary).write(reinterpret_cast<const char*>(img.data()),
-                                                static_cast<std::streamsize>(img.size()));
+    std::ofstream(bad_, std::ios::binary).write(img.data(), static_cast<std::streamsize>(img.size()));
   }
   void TearDown() override { fs::remove_all(tmp_); }
   fs::path tmp_;
@@ -183,10 +190,12 @@ TEST_F(CliBinary, BenchRejectsBadArgumentsBeforeRunningAnything) {
   for (const auto& args : std::vector<std::vector<std::string>>{{"bench", "--profile", "nope"},
                                                                 {"bench", good_, "--threads", "0"},
                                                                 {"bench", good_, "--max-flows", "abc"},
+                                                                {"bench", good_, "--read-methods", "read,uring"},
                                                                 {"bench", "--profile", "churn", "-n", "1x"}}) {
     const RunResult r = weir(args, tmp_);
     EXPECT_EQ(r.code, cli::kExitUsage) << args.back() << ": " << r.err;
-    EXPECT_NE(r.err.find(args.back()), std::string::npos) << "the message must quote the bad value: " << r.err;
+    const std::string bad = args.back().substr(args.back().find(',') + 1);
+    EXPECT_NE(r.err.find(bad), std::string::npos) << "the message must quote the bad value: " << r.err;
   }
 }
 
@@ -294,5 +303,43 @@ TEST_F(CliBinary, SecondSignalExitsAtOnceWith130) {
   close(c.stdin_fd);
   close(hold);
 }
+// The same flows from the plain file, its mmap'ed reading, a gzip copy and a gzip
+// stream on standard input.
+TEST_F(CliBinary, CompressedAndMappedInputGiveTheSameFlows) {
+  const std::string gz = (tmp_ / "good.pcap.gz").string();
+  {
+    std::ifstream in(good_, std::ios::binary);
+    const std::string plain((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gzFile g = gzopen(gz.c_str(), "wb");
+    ASSERT_NE(g, nullptr);
+    ASSERT_EQ(gzwrite(g, plain.data(), static_cast<unsigned>(plain.size())), static_cast<int>(plain.size()));
+    ASSERT_EQ(gzclose(g), Z_OK);
+  }
+  auto csv = [&](const std::vector<std::string>& args) {
+    const fs::path out = tmp_ / "flows.csv";
+    fs::remove(out);
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"-q", "-o", out.string()});
+    const RunResult r = weir(a, tmp_);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::ifstream f(out);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+  };
+  const std::string want = csv({"-r", good_});
+  EXPECT_NE(want.find("10.0.0.1"), std::string::npos) << want;
+  EXPECT_EQ(csv({"-r", good_, "--read-method", "mmap"}), want);
+  EXPECT_EQ(csv({"-r", gz}), want);
+  EXPECT_EQ(csv({"-r", gz, "--read-method", "mmap"}), want);
+  const fs::path out = tmp_ / "stdin.csv";
+  const std::string cmd = std::string("'") + std::getenv("WEIR_BIN") + "' -r - -q -o '" + out.string() + "' < '" + gz + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream f(out);
+  std::ostringstream s;
+  s << f.rdbuf();
+  EXPECT_EQ(s.str(), want);
+}
+
 }  // namespace
 }  // namespace weir

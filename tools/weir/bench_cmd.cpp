@@ -5,7 +5,8 @@
 // R times each, in one session so ratios survive a noisy machine:
 //   baselines  cat FILE > /dev/null (the memory read ceiling), a libpcap loop that only
 //              counts packets, and softflowd / nfpcapd / argus when installed;
-//   stages     weir --stop-after read, --stop-after decode (per-stage ns/packet);
+//   stages     weir --stop-after read, --stop-after decode (per-stage ns/packet), once
+//              per capture-file read method (--read-method: read(), mmap);
 //   weir       the full job for each -w in --threads, CSV output to tmpfs.
 // Every process is timed from fork to exit; peak RSS comes from wait4(). Reports
 // medians: Mpps, ns/packet, Gbps, flows/s, peak RSS, bytes per live flow, packets not
@@ -35,6 +36,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "capture/pcap_file/file_source.hpp"
 
 namespace weir {
 
@@ -195,6 +198,8 @@ session, and reports medians with each row's ratio to the cat read ceiling.
   --no-baselines     only weir rows
   --no-peers         keep cat and the libpcap loop, skip softflowd / nfpcapd / argus
   --no-stages        skip the per-stage rows (--stop-after read / decode)
+  --read-methods L   the stage rows for each capture-file read method in L,
+                     comma-separated (default read,mmap; see weir --read-method)
   --max-flows N      passed to weir (default: weir's 2,000,000; 4,000,000 for
                      --profile linerate and churn, whose 2M+ flows need it)
   -- ARGS...         everything after -- goes to each full weir run (e.g. timeouts);
@@ -231,6 +236,7 @@ int bench_main(int argc, char** argv) {
   std::vector<std::string> threads = {"1", "1r", "2"};
   bool baselines = true, stages = true, peers = true;
   std::string max_flows;
+  std::vector<std::string> read_methods = {"read", "mmap"};
   std::vector<std::string> extra;  // after "--": passed to every full weir run
   try {
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -274,6 +280,16 @@ int bench_main(int argc, char** argv) {
         peers = false;
       } else if (a == "--no-stages") {
         stages = false;
+      } else if (a == "--read-methods") {
+        read_methods.clear();
+        std::stringstream ss(val());
+        std::string m;
+        while (std::getline(ss, m, ',')) {
+          ReadMethod rm;
+          if (!parse_read_method(m, rm)) throw std::invalid_argument("--read-methods: read or mmap, not '" + m + "'");
+          read_methods.push_back(m);
+        }
+        if (read_methods.empty()) throw std::invalid_argument("--read-methods: give at least one method");
       } else if (a == "--max-flows") {
         max_flows = std::to_string(count(a, val()));
       } else if (a == "--") {
@@ -380,8 +396,11 @@ int bench_main(int argc, char** argv) {
   const std::string out_csv = dir + "/weir-out.csv", stats = dir + "/weir-stats.json";
   if (stages) {
     for (const char* st : {"read", "decode"}) {
-      timed(make_row(std::string("weir stage: ") + st, true),
-            {weir, "-r", file, "-w", "1", "-q", "--no-progress", "--stop-after", st, "-o", out_csv});
+      for (const std::string& m : read_methods) {
+        timed(make_row(std::string("weir stage: ") + st + " (" + m + ")", true),
+              {weir, "-r", file, "-w", "1", "-q", "--no-progress", "--stop-after", st, "--read-method", m, "-o",
+               out_csv});
+      }
     }
   }
   for (const std::string& layout : threads) {

@@ -48,9 +48,9 @@ Meters packet flows in pcap/pcapng files or on a live interface and writes one r
 per flow. Options may come before or after the filter expression, as with tcpdump.
 
 input
-  -r FILE            capture file (pcap or pcapng; '-' = standard input). Repeat -r,
-                     or list more files right after it: all are read in order as one
-                     stream of packets.
+  -r FILE            capture file (pcap or pcapng, plain or gzip/zstd compressed;
+                     '-' = standard input). Repeat -r, or list more files right after
+                     it: all are read in order as one stream of packets.
   -i IFACE           live capture: IFACE (libpcap; 'any' = all interfaces),
                      afpacket:IFACE (AF_PACKET fanout, one socket per worker) or
                      dpdk:PORT (DPDK, one RX queue per worker)
@@ -96,6 +96,9 @@ output
                      --stats-interval while running)
   --stop-after read|decode   benchmarking: run only the reader (and decoder); no
                      records are written
+  --read-method read|mmap   benchmarking: how capture files are read: read() into a
+                     small reused buffer (default, fastest where measured) or a
+                     sliding memory mapping (doc/performance.md)
   --progress, --no-progress   progress line on stderr (default: when it is a TTY)
   -h, --help         this text;  -V, --version   the version
 
@@ -205,6 +208,11 @@ Options parse(const std::vector<std::string>& args) {
         e.stop_after = EngineConfig::Stage::decode;
       } else {
         throw std::invalid_argument("--stop-after: expected read or decode, got '" + v + "'");
+      }
+    } else if (a == "--read-method") {
+      const std::string& v = need(i, a);
+      if (!parse_read_method(v, o.engine.capture.read_method)) {
+        throw std::invalid_argument("--read-method: expected read or mmap, got '" + v + "'");
       }
     } else if (a == "--vlan-key") {
       e.vlan_key = true;

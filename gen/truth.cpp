@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bench/gen/detail/truth.hpp"
+#include "gen/detail/truth.hpp"
 
 #include <arpa/inet.h>
 

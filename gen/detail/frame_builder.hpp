@@ -19,7 +19,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "bench/gen/detail/flow_model.hpp"
+#include "gen/detail/flow_model.hpp"
 
 namespace weir::gen {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/gen/detail/frame_builder.hpp"
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/detail/frame_builder.hpp"
+#include "gen/traffic_gen.hpp"
 
 namespace weir::gen {
 

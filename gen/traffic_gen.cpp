@@ -13,17 +13,17 @@
 // ((frame + FCS 4 + preamble 8 + gap 12) bytes at 10 Gb/s: 67.2 ns for 60-byte frames,
 // i.e. 14.88 Mpps). A finished flow is replaced in its slot by a new one; initial flows
 // are fast-forwarded by a random age so the file starts mid-life.
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "bench/gen/detail/capture_writer.hpp"
-#include "bench/gen/detail/event_heap.hpp"
-#include "bench/gen/detail/flow_model.hpp"
-#include "bench/gen/detail/frame_builder.hpp"
-#include "bench/gen/detail/truth.hpp"
+#include "capture/pcap_file/pcap_writer.hpp"
+#include "gen/detail/event_heap.hpp"
+#include "gen/detail/flow_model.hpp"
+#include "gen/detail/frame_builder.hpp"
+#include "gen/detail/truth.hpp"
 
 namespace weir {
 
@@ -269,7 +269,7 @@ Status make_plan(const GenConfig& cfg, Plan& plan) {
 
 class Generator {
  public:
-  Generator(const GenConfig& cfg, const Plan& plan, CaptureWriter& out, Truth& truth,
+  Generator(const GenConfig& cfg, const Plan& plan, PcapWriter& out, Truth& truth,
             const Addressing& addr)
       : cfg_(cfg), plan_(plan), model_(plan.model), addr_(addr),
         frames_(addr, plan.model.fill_frame_bytes != 0), out_(out), truth_(truth), rng_(cfg.seed) {}
@@ -291,7 +291,8 @@ class Generator {
   void emit(uint32_t slot, Flow& f, const Pkt& p, uint64_t t_ns) noexcept {
     const FrameLayout l = frames_.layout(f, p);
     const uint64_t ts = kEpochNs + t_ns;
-    uint8_t* frame = out_.add_record(ts, l.frame_bytes);
+    uint8_t* frame = out_.reserve(ts, l.frame_bytes, l.frame_bytes);
+    if (frame == nullptr) [[unlikely]] return;  // failed(): the run stops, close() says why
     frames_.build(f, p, l, ts, frame);
     truth_.on_packet(slot, f, p, l, out_.stored_ts(ts));
     last_frame_bytes_ = l.frame_bytes;
@@ -317,7 +318,7 @@ class Generator {
   FlowModel model_;
   const Addressing& addr_;
   FrameBuilder frames_;
-  CaptureWriter& out_;
+  PcapWriter& out_;
   Truth& truth_;
   Rng rng_;
   std::vector<Flow> flows_;
@@ -480,8 +481,14 @@ Status generate(const GenConfig& cfg, GenTotals* totals) {
   const Addressing addr(plan.client_bits, cfg.seed);
   Truth truth;
   if (Status s = truth.open(cfg.truth_prefix, &addr); !s) return s;
-  CaptureWriter out;
-  if (Status s = out.open(cfg.output, cfg.format); !s) return s;
+  PcapWriter out;
+  PcapWriterConfig wcfg;
+  wcfg.format = cfg.format == GenFormat::pcap      ? PcapFormat::pcap_us
+                : cfg.format == GenFormat::pcap_ns ? PcapFormat::pcap_ns
+                                                   : PcapFormat::pcapng;
+  wcfg.linktype = 1;  // Ethernet
+  wcfg.writer_thread = true;  // generating and writing overlap on two cores
+  if (Status s = out.open(cfg.output, wcfg); !s) return s;
   Generator gen(cfg, plan, out, truth, addr);
   Status run = gen.run();
   Status closed = out.close();

@@ -19,7 +19,7 @@
 
 #include <cstdint>
 
-#include "bench/gen/detail/fixed_math.hpp"
+#include "gen/detail/fixed_math.hpp"
 
 namespace weir::gen {
 

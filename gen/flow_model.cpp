@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bench/gen/detail/flow_model.hpp"
+#include "gen/detail/flow_model.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bench/gen/detail/frame_builder.hpp"
+#include "gen/detail/frame_builder.hpp"
 
 #include <bit>
 #include <cstring>

@@ -4,7 +4,7 @@
 
 namespace weir {
 
-// argv[0] is "gen". Returns the process exit code: 0 ok, 2 usage error, 4 output error
+// argv[0] is "gen". Returns the process exit code: 0 ok, 2 usage error, 5 output error
 // (1 for anything else, e.g. out of memory). Prints --help to stdout.
 int gen_main(int argc, char** argv);
 

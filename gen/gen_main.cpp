@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `weir gen` argument parsing: builds a GenConfig and calls generate().
-#include "bench/gen/gen_main.hpp"
+#include "gen/gen_main.hpp"
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "bench/gen/traffic_gen.hpp"
+#include "gen/traffic_gen.hpp"
 #include "tools/weir/exit_codes.hpp"
 
 namespace weir {
@@ -44,7 +44,7 @@ constexpr const char* kUsage =
     "  churn      short flows, >= 1M new flows/s     2M/s / 20k / 0.10 / 0.05\n"
     "  elephants  a few endless bulk flows, 1514-byte frames\n"
     "                                                0 / 16 / 0.10 / 0\n"
-    "Exit: 0 ok, 2 usage error, 4 output error. Details: doc/gen.md.\n";
+    "Exit: 0 ok, 2 usage error, 5 output error. Details: doc/gen.md.\n";
 
 struct UsageError {
   std::string message;
