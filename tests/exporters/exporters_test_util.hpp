@@ -72,6 +72,29 @@ inline void write_all(const std::string& path, const std::string& data) {
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
+// Rows of a CSV text with no quoted fields (what weir writes), header first.
+inline std::vector<std::vector<std::string>> read_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t eol = std::min(text.find('\n', at), text.size());
+    std::vector<std::string> row;
+    std::size_t b = at;
+    for (;;) {
+      const std::size_t comma = text.find(',', b);
+      if (comma == std::string::npos || comma > eol) {
+        row.push_back(text.substr(b, eol - b));
+        break;
+      }
+      row.push_back(text.substr(b, comma - b));
+      b = comma + 1;
+    }
+    rows.push_back(std::move(row));
+    at = eol + 1;
+  }
+  return rows;
+}
+
 inline std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return {a, b, c, d};
 }
@@ -118,6 +141,8 @@ inline FlowRecord random_record(std::mt19937_64& rng) {
   r.icmp_code = static_cast<uint8_t>(u());
   r.icmp_id = static_cast<uint16_t>(u());
   r.end_reason = static_cast<EndReason>(u() % kNumEndReasons);
+  r.first_tcp_flags = static_cast<uint8_t>(u());
+  r.ingress_if = static_cast<uint32_t>(u());
   for (DirStats& s : r.dir) {
     s.packets = u();
     s.ip_bytes = u();
@@ -133,6 +158,9 @@ inline FlowRecord random_record(std::mt19937_64& rng) {
     s.iat_mean_ns = d();
     s.iat_stddev_ns = d();
     s.tcp_flags = static_cast<uint8_t>(u());
+    s.ttl_min = static_cast<uint8_t>(u());
+    s.ttl_max = static_cast<uint8_t>(u());
+    s.tos = static_cast<uint8_t>(u());
     for (auto& c : s.tcp_flag_count) c = u();
   }
   return r;
@@ -147,6 +175,7 @@ inline bool same_dir(const DirStats& a, const DirStats& b) {
          a.first_ns == b.first_ns && a.last_ns == b.last_ns && a.iat_min_ns == b.iat_min_ns &&
          a.iat_max_ns == b.iat_max_ns && bits(a.iat_mean_ns) == bits(b.iat_mean_ns) &&
          bits(a.iat_stddev_ns) == bits(b.iat_stddev_ns) && a.tcp_flags == b.tcp_flags &&
+         a.ttl_min == b.ttl_min && a.ttl_max == b.ttl_max && a.tos == b.tos &&
          a.tcp_flag_count == b.tcp_flag_count;
 }
 
@@ -158,6 +187,7 @@ inline bool same_record(const FlowRecord& a, const FlowRecord& b) {
          a.src_port == b.src_port && a.dst_port == b.dst_port && a.vlan == b.vlan &&
          a.ip_version == b.ip_version && a.proto == b.proto && a.icmp_type == b.icmp_type &&
          a.icmp_code == b.icmp_code && a.icmp_id == b.icmp_id && a.end_reason == b.end_reason &&
+         a.first_tcp_flags == b.first_tcp_flags && a.ingress_if == b.ingress_if &&
          same_dir(a.dir[0], b.dir[0]) && same_dir(a.dir[1], b.dir[1]);
 }
 
