@@ -19,6 +19,14 @@ std::vector<SinkFormat>& formats() {
        detail::open_csv_sink},
       {"bin", "binary", "weir's binary flow file (doc/binary-format.md; 'weir cat' prints it)",
        kStream, detail::open_binary_sink},
+      {"json", "jsonl", "JSON lines: one object per record, keys as the CSV columns",
+       kStream | kMessage, detail::open_json_sink},
+      {"ipfix", "", "IPFIX (RFC 7011) biflows (RFC 5103); a path is an RFC 5655 file",
+       kStream | kDatagram | kMessage, detail::open_ipfix_sink},
+      {"netflow9", "nf9 v9", "NetFlow v9 (RFC 3954), one record per direction", kDatagram,
+       detail::open_netflow9_sink},
+      {"netflow5", "nf5 v5", "NetFlow v5, IPv4 only, one record per direction", kDatagram,
+       detail::open_netflow5_sink},
   };
   return table;
 }

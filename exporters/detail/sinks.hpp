@@ -14,5 +14,9 @@ using SinkOpenFn = Status(const SinkConfig& cfg, std::unique_ptr<Destination> de
 
 SinkOpenFn open_csv_sink;
 SinkOpenFn open_binary_sink;
+SinkOpenFn open_json_sink;
+SinkOpenFn open_ipfix_sink;
+SinkOpenFn open_netflow9_sink;
+SinkOpenFn open_netflow5_sink;
 
 }  // namespace weir::detail

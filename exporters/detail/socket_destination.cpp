@@ -82,16 +82,17 @@ class UdpDestination final : public Destination {
     if (used_ == 0) return {};
     const std::size_t n = used_;
     used_ = 0;
-    // A refused datagram reports the ICMP error of an earlier one: try once more, then
-    // count it lost (no collector listening).
-    for (int attempt = 0;; ++attempt) {
+    // ECONNREFUSED reports the ICMP port unreachable of an earlier datagram (no
+    // collector listening): count that one lost and send this one again. The kernel
+    // keeps one pending error, so the count is a lower bound.
+    for (int refused = 0;;) {
       const ssize_t w = ::send(fd_.get(), buf_.get(), n, 0);
       if (w >= 0) break;
       if (errno == EINTR) continue;
-      if (errno == ECONNREFUSED && attempt == 0) continue;
       if (errno == ECONNREFUSED) {
         ++stats_.messages_lost;
-        return {};
+        if (++refused < 4) continue;
+        return {};  // this one is lost too
       }
       if (errno == ENOBUFS || errno == EAGAIN) {  // queue full: wait for room
         pollfd p{fd_.get(), POLLOUT, 0};
