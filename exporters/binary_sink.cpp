@@ -73,10 +73,7 @@ class BinarySink final : public DestSink {
 
   Status open() {
     const auto header = make_header(bidirectional_);
-    if (Status s = dest_->reserve(header.size()); !s) return s;
-    std::memcpy(dest_->cursor(), header.data(), header.size());
-    dest_->commit(header.size());
-    return {};
+    return append(header.data(), header.size());
   }
 
   Status write_burst(std::span<const FlowRecord> recs) override {
@@ -100,12 +97,11 @@ class BinarySink final : public DestSink {
     if (finished_) return finish_dest();  // idempotent: ok, or the first error again
     finished_ = true;
     if (Status s = dest_->status(); !s) return s;
-    if (Status s = dest_->reserve(kTrailerBytes); !s) return s;
-    auto* p = reinterpret_cast<uint8_t*>(dest_->cursor());
-    std::memcpy(p, kTrailerMagic.data(), 8);
-    put_le<uint64_t>(p + 8, n_records_);
-    put_le<uint64_t>(p + 16, XXH64_digest(&hash_));
-    dest_->commit(kTrailerBytes);
+    std::array<uint8_t, kTrailerBytes> trailer;
+    std::memcpy(trailer.data(), kTrailerMagic.data(), 8);
+    put_le<uint64_t>(trailer.data() + 8, n_records_);
+    put_le<uint64_t>(trailer.data() + 16, XXH64_digest(&hash_));
+    if (Status s = append(trailer.data(), trailer.size()); !s) return s;
     return finish_dest();
   }
 

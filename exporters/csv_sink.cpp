@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // CsvSink: FlowRecords as CSV text (format: csv_format.hpp). Merger thread only.
-#include <cstring>
-
 #include "exporters/csv_format.hpp"
 #include "exporters/detail/dest_sink.hpp"
 #include "exporters/detail/sinks.hpp"
@@ -17,10 +15,7 @@ class CsvSink final : public DestSink {
 
   Status open() {
     const std::string header = csv_header(bidirectional_);
-    if (Status s = dest_->reserve(header.size()); !s) return s;
-    std::memcpy(dest_->cursor(), header.data(), header.size());
-    dest_->commit(header.size());
-    return {};
+    return append(header.data(), header.size());
   }
 
   Status write_burst(std::span<const FlowRecord> recs) override {

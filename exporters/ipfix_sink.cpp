@@ -7,16 +7,16 @@
 // datagram size under --mtu, or 65535 bytes on a stream), on flush() and on finish().
 //
 // Exporter state is a function of the records alone, so the same records give the same
-// bytes (files are deterministic): the export clock is the latest record end seen (the
-// header's export time / unix_secs, rounded up to a second), IPFIX sequence numbers
-// count data records, v9 ones count packets, and v9's sysUptime counts from
-// kUptimeMarginMs before the first record's start. Templates go first on every stream
-// and, on UDP, again once --template-refresh seconds of that clock have passed.
+// bytes (files are deterministic): the export clock (detail/export_clock.hpp), IPFIX
+// sequence numbers counting data records, v9 ones counting packets. Templates go first
+// on every stream and, on UDP, again once --template-refresh seconds of that clock have
+// passed.
 #include <algorithm>
 #include <array>
 #include <cstring>
 
 #include "exporters/detail/dest_sink.hpp"
+#include "exporters/detail/export_clock.hpp"
 #include "exporters/detail/sinks.hpp"
 #include "exporters/ipfix_format.hpp"
 
@@ -25,15 +25,6 @@ namespace weir::detail {
 namespace {
 
 using namespace ipfix;
-
-inline void put16(uint8_t* p, uint32_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void put32(uint8_t* p, uint32_t v) noexcept {
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
 
 class TemplateSink final : public DestSink {
  public:
@@ -67,11 +58,7 @@ class TemplateSink final : public DestSink {
         ++counters_.not_exported;
         continue;
       }
-      if (uptime_base_ms_ < 0) {
-        const auto start_ms = static_cast<int64_t>(r.start_ns / 1'000'000);
-        uptime_base_ms_ = std::max<int64_t>(0, start_ms - static_cast<int64_t>(kUptimeMarginMs));
-      }
-      clock_ms_ = std::max(clock_ms_, r.end_ns / 1'000'000);
+      clock_.observe(r);
       const Template& t = templates_[r.ip_version == 6 ? 1 : 0];
       if (proto_ == Protocol::ipfix) {
         if (Status s = add_record(t, r); !s) return s;
@@ -113,9 +100,8 @@ class TemplateSink final : public DestSink {
   bool templates_due() const noexcept {
     if (!templates_sent_) return true;
     if (dest_->kind() == DestKind::stream) return false;
-    return clock_s() >= last_template_s_ + opt_.template_refresh_s;
+    return clock_.export_s() >= last_template_s_ + opt_.template_refresh_s;
   }
-  uint64_t clock_s() const noexcept { return (clock_ms_ + 999) / 1000; }
 
   Status open_message() {
     if (Status s = dest_->reserve(max_msg_); !s) return s;
@@ -136,7 +122,7 @@ class TemplateSink final : public DestSink {
       put16(msg() + set_at, proto_ == Protocol::ipfix ? kIpfixTemplateSet : kNetflow9TemplateFlowset);
       put16(msg() + set_at + 2, static_cast<uint32_t>(len_ - set_at));
       templates_sent_ = true;
-      last_template_s_ = clock_s();
+      last_template_s_ = clock_.export_s();
     }
     return {};
   }
@@ -157,17 +143,15 @@ class TemplateSink final : public DestSink {
     if (proto_ == Protocol::ipfix) {
       put16(h, kIpfixVersion);
       put16(h + 2, static_cast<uint32_t>(len_));
-      put32(h + 4, static_cast<uint32_t>(clock_s()));
+      put32(h + 4, static_cast<uint32_t>(clock_.export_s()));
       put32(h + 8, sequence_);  // data records before this message
       put32(h + 12, opt_.observation_domain);
       sequence_ += msg_data_records_;
     } else {
-      const uint64_t secs = clock_s();
-      const auto base = static_cast<uint64_t>(std::max<int64_t>(uptime_base_ms_, 0));
       put16(h, kNetflow9Version);
       put16(h + 2, msg_all_records_);
-      put32(h + 4, static_cast<uint32_t>(secs * 1000 > base ? secs * 1000 - base : 0));
-      put32(h + 8, static_cast<uint32_t>(secs));
+      put32(h + 4, clock_.header_uptime_ms());
+      put32(h + 8, static_cast<uint32_t>(clock_.export_s()));
       put32(h + 12, sequence_);  // export packets before this one
       put32(h + 16, opt_.observation_domain);
       ++sequence_;
@@ -200,7 +184,7 @@ class TemplateSink final : public DestSink {
       put16(msg() + len_, t.id);
       len_ += kSetHeaderBytes;
     }
-    encode_record(t, r, static_cast<uint64_t>(std::max<int64_t>(uptime_base_ms_, 0)), msg() + len_);
+    encode_record(t, r, clock_.uptime_base_ms(), msg() + len_);
     len_ += t.record_bytes;
     ++msg_data_records_;
     ++msg_all_records_;
@@ -221,8 +205,7 @@ class TemplateSink final : public DestSink {
   uint32_t msg_all_records_ = 0;
   // Exporter state.
   uint32_t sequence_ = 0;
-  uint64_t clock_ms_ = 0;
-  int64_t uptime_base_ms_ = -1;
+  ExportClock clock_;
   bool templates_sent_ = false;
   uint64_t last_template_s_ = 0;
 };

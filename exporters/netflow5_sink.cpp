@@ -7,14 +7,14 @@
 // and divide the counts evenly, counted in split_records. ICMP type and code go in the
 // destination port (type * 256 + code), as routers do.
 //
-// Header state is deterministic, as for v9 (ipfix_sink.cpp): unix_secs is the latest
-// record end rounded up to a second (unix_nsecs 0), sysUptime counts from
-// kUptimeMarginMs before the first record's start, flow_sequence counts records.
+// Header state is deterministic, as for v9: the export clock (detail/export_clock.hpp;
+// unix_nsecs 0), flow_sequence counting records.
 // engine_id is the low 8 bits of --observation-domain, engine_type the next 8.
 #include <algorithm>
 #include <cstring>
 
 #include "exporters/detail/dest_sink.hpp"
+#include "exporters/detail/export_clock.hpp"
 #include "exporters/detail/sinks.hpp"
 #include "exporters/ipfix_format.hpp"
 #include "exporters/netflow5_format.hpp"
@@ -24,15 +24,6 @@ namespace weir::detail {
 namespace {
 
 using namespace netflow5;
-
-inline void put16(uint8_t* p, uint32_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void put32(uint8_t* p, uint32_t v) noexcept {
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
 
 class Netflow5Sink final : public DestSink {
  public:
@@ -49,11 +40,7 @@ class Netflow5Sink final : public DestSink {
         ++counters_.not_exported;
         continue;
       }
-      if (base_ms_ < 0) {
-        const auto start_ms = static_cast<int64_t>(r.start_ns / 1'000'000);
-        base_ms_ = std::max<int64_t>(0, start_ms - static_cast<int64_t>(ipfix::kUptimeMarginMs));
-      }
-      clock_ms_ = std::max(clock_ms_, r.end_ns / 1'000'000);
+      clock_.observe(r);
       if (r.dir[0].packets != 0) {
         if (Status s = add_direction(r); !s) return s;
       }
@@ -81,11 +68,6 @@ class Netflow5Sink final : public DestSink {
 
  private:
   uint8_t* msg() noexcept { return reinterpret_cast<uint8_t*>(dest_->cursor()); }
-  uint64_t base() const noexcept { return static_cast<uint64_t>(std::max<int64_t>(base_ms_, 0)); }
-  uint32_t uptime(uint64_t ns) const noexcept {
-    const uint64_t ms = ns / 1'000'000;
-    return ms > base() ? static_cast<uint32_t>(ms - base()) : 0;
-  }
 
   // The direction in r.dir[0], split into records whose counters fit 32 bits.
   Status add_direction(const FlowRecord& r) {
@@ -106,8 +88,8 @@ class Netflow5Sink final : public DestSink {
       put16(p + 12, std::min<uint32_t>(r.ingress_if, 0xFFFF));  // input: ifIndex, 16 bits
       put32(p + 16, static_cast<uint32_t>(pkts));
       put32(p + 20, static_cast<uint32_t>(bytes));
-      put32(p + 24, uptime(d.first_ns));
-      put32(p + 28, uptime(d.last_ns));
+      put32(p + 24, clock_.uptime_ms(d.first_ns / 1'000'000));
+      put32(p + 28, clock_.uptime_ms(d.last_ns / 1'000'000));
       const bool icmp = r.proto == 1;
       put16(p + 32, icmp ? 0 : r.src_port);
       put16(p + 34, icmp ? (uint32_t{r.icmp_type} << 8 | r.icmp_code) : r.dst_port);
@@ -125,12 +107,11 @@ class Netflow5Sink final : public DestSink {
 
   Status send() {
     if (n_in_msg_ == 0) return {};
-    const uint64_t secs = (clock_ms_ + 999) / 1000;
     uint8_t* h = msg();
     put16(h, kVersion);
     put16(h + 2, static_cast<uint32_t>(n_in_msg_));
-    put32(h + 4, static_cast<uint32_t>(secs * 1000 > base() ? secs * 1000 - base() : 0));
-    put32(h + 8, static_cast<uint32_t>(secs));
+    put32(h + 4, clock_.header_uptime_ms());
+    put32(h + 8, static_cast<uint32_t>(clock_.export_s()));
     put32(h + 12, 0);  // unix_nsecs
     put32(h + 16, flow_sequence_);
     h[20] = static_cast<uint8_t>(opt_.observation_domain >> 8);  // engine_type
@@ -147,8 +128,7 @@ class Netflow5Sink final : public DestSink {
   std::size_t per_datagram_ = kMaxRecordsPerDatagram;
   std::size_t n_in_msg_ = 0;
   uint32_t flow_sequence_ = 0;
-  uint64_t clock_ms_ = 0;
-  int64_t base_ms_ = -1;
+  ExportClock clock_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // record count, finished-state checks and the summary line ("FORMAT DEST: ...").
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,13 @@ class DestSink : public FlowSink {
   Status writable() const {
     if (finished_) return {Errc::invalid_argument, Origin::output, "write_burst after finish"};
     return dest_->status();  // errors are sticky
+  }
+  // Appends bytes to the output (a header or trailer).
+  Status append(const void* bytes, std::size_t n) {
+    if (Status s = dest_->reserve(n); !s) return s;
+    std::memcpy(dest_->cursor(), bytes, n);
+    dest_->commit(n);
+    return {};
   }
   // Marks the sink finished and closes the destination (idempotent: ok, or the first
   // error again).

@@ -434,25 +434,7 @@ TEST(CsvFormat, FixedThreeDecimalsMatchesToCharsAndPrintf) {
 }
 
 TEST(CsvFormat, WorstCaseRecordFitsTheBound) {
-  FlowRecord r;
-  r.flow_id = r.start_ns = r.end_ns = UINT64_MAX;
-  r.ip_version = 6;
-  r.proto = 58;
-  r.src_addr.fill(0xFF);
-  r.dst_addr.fill(0xFF);
-  r.src_port = r.dst_port = r.vlan = r.icmp_id = 65535;
-  r.icmp_type = r.icmp_code = 255;
-  r.end_reason = EndReason::counter_limit;
-  r.ingress_if = UINT32_MAX;
-  r.first_tcp_flags = 0xFF;
-  for (DirStats& d : r.dir) {
-    d.ttl_min = d.ttl_max = d.tos = 255;
-    d.packets = d.ip_bytes = d.l2_bytes = d.iat_min_ns = d.iat_max_ns = UINT64_MAX;
-    d.ip_len_min_bytes = d.ip_len_max_bytes = UINT32_MAX;
-    d.ip_len_mean_bytes = d.ip_len_stddev_bytes = d.iat_mean_ns = d.iat_stddev_ns = -DBL_MAX;
-    d.tcp_flags = 0xFF;
-    d.tcp_flag_count.fill(UINT64_MAX);
-  }
+  const FlowRecord r = test::worst_case_record();
   std::string buf(2 * kCsvMaxRecordBytes, '\x7f');
   const std::size_t n = format_csv_record(r, true, buf.data());
   EXPECT_GT(n, 3000u);

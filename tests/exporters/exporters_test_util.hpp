@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -189,6 +190,29 @@ inline bool same_record(const FlowRecord& a, const FlowRecord& b) {
          a.icmp_code == b.icmp_code && a.icmp_id == b.icmp_id && a.end_reason == b.end_reason &&
          a.first_tcp_flags == b.first_tcp_flags && a.ingress_if == b.ingress_if &&
          same_dir(a.dir[0], b.dir[0]) && same_dir(a.dir[1], b.dir[1]);
+}
+
+// Every field at its widest text: the longest CSV/JSON line there is.
+inline FlowRecord worst_case_record() {
+  FlowRecord r;
+  r.flow_id = r.start_ns = r.end_ns = UINT64_MAX;
+  r.ip_version = 6;
+  r.proto = 58;
+  r.src_addr.fill(0xFF);
+  r.dst_addr.fill(0xFF);
+  r.src_port = r.dst_port = r.vlan = r.icmp_id = 65535;
+  r.icmp_type = r.icmp_code = 255;
+  r.end_reason = EndReason::counter_limit;
+  r.ingress_if = UINT32_MAX;
+  r.first_tcp_flags = 0xFF;
+  for (DirStats& d : r.dir) {
+    d.packets = d.ip_bytes = d.l2_bytes = d.iat_min_ns = d.iat_max_ns = UINT64_MAX;
+    d.ip_len_min_bytes = d.ip_len_max_bytes = UINT32_MAX;
+    d.ip_len_mean_bytes = d.ip_len_stddev_bytes = d.iat_mean_ns = d.iat_stddev_ns = -DBL_MAX;
+    d.tcp_flags = d.ttl_min = d.ttl_max = d.tos = 0xFF;
+    d.tcp_flag_count.fill(UINT64_MAX);
+  }
+  return r;
 }
 
 inline std::vector<FlowRecord> random_records(std::size_t n, uint64_t seed) {

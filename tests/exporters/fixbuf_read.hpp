@@ -11,26 +11,29 @@
 
 namespace weir::test {
 
-// The elements the test reads from every record, as libfixbuf transcodes them.
-struct FixbufRecord {
-  uint64_t flow_id = 0;
-  uint64_t start_ms = 0;
-  uint64_t end_ms = 0;
-  uint64_t octets = 0;
-  uint64_t packets = 0;
-  uint64_t reverse_octets = 0;
-  uint64_t reverse_packets = 0;
-  std::array<uint8_t, 16> src6{};
-  std::array<uint8_t, 16> dst6{};
-  uint32_t src4 = 0;  // libfixbuf hands IPv4 addresses over as host-order integers
-  uint32_t dst4 = 0;
-  uint16_t src_port = 0;
-  uint16_t dst_port = 0;
-  uint16_t tcp_flags = 0;
-  uint16_t reverse_tcp_flags = 0;
-  uint8_t proto = 0;
-  uint8_t end_reason = 0;
-  uint8_t initial_tcp_flags = 0;  // CERT element; only if libfixbuf's model knows it
+// The elements the test reads from every record: libfixbuf transcodes each record of
+// the file into this layout (the internal template, same order and sizes; elements the
+// file lacks read as zero, reduced-size integers are widened, IPv4 addresses arrive as
+// host-order integers).
+struct __attribute__((packed)) FixbufRecord {
+  uint64_t flow_id;
+  uint64_t start_ms;
+  uint64_t end_ms;
+  uint64_t octets;
+  uint64_t packets;
+  uint64_t reverse_octets;
+  uint64_t reverse_packets;
+  std::array<uint8_t, 16> src6;
+  std::array<uint8_t, 16> dst6;
+  uint32_t src4;
+  uint32_t dst4;
+  uint16_t src_port;
+  uint16_t dst_port;
+  uint16_t tcp_flags;
+  uint16_t reverse_tcp_flags;
+  uint8_t proto;
+  uint8_t end_reason;
+  uint8_t initial_tcp_flags;  // CERT element; only if libfixbuf's model knows it
 };
 
 struct FixbufResult {

@@ -47,6 +47,11 @@ std::string weir_bin() {
   const std::string var = test::find_program(name);                                  \
   if (var.empty()) GTEST_SKIP() << name << " not installed (scripts/deps.sh installs it)"
 
+// The captures and the built weir that meters them.
+#define REQUIRE_METERED_CAPTURES()                                                    \
+  WEIR_REQUIRE_CAPTURES();                                                           \
+  if (weir_bin().empty()) GTEST_SKIP() << "WEIR_BIN not set (meson sets it)"
+
 // weir's records for a capture, through its binary output; and the check that they
 // are what weir's CSV says (weir cat of the binary file == weir -F csv).
 struct Metered {
@@ -199,8 +204,7 @@ std::vector<std::string> nfdump_rows(const std::string& nfdump, const ScratchDir
 class NfdumpReads : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(NfdumpReads, TheSameFlowsPacketsBytesAndTimesAsWeir) {
-  WEIR_REQUIRE_CAPTURES();
-  if (weir_bin().empty()) GTEST_SKIP() << "WEIR_BIN not set (meson sets it)";
+  REQUIRE_METERED_CAPTURES();
   REQUIRE_TOOL(nfcapd, "nfcapd");
   REQUIRE_TOOL(nfdump, "nfdump");
   const std::string fmt = GetParam();
@@ -211,7 +215,7 @@ TEST_P(NfdumpReads, TheSameFlowsPacketsBytesAndTimesAsWeir) {
     ASSERT_FALSE(m.records.empty());
     const std::string flows = dir.file("flows");
     ASSERT_EQ(::mkdir(flows.c_str(), 0700), 0);
-    const uint16_t port = test::free_udp_port();
+    const uint16_t port = test::free_port();
     test::Nfcapd collector(nfcapd, flows, port, dir.file("nfcapd.log"));
     ASSERT_TRUE(collector.running()) << test::read_all(dir.file("nfcapd.log.err"));
     SinkConfig cfg;
@@ -244,8 +248,7 @@ std::vector<FlowRecord> all_captures_records(const ScratchDir& dir) {
 class TsharkDissects : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TsharkDissects, WithoutMalformedPacketsOrExpertWarnings) {
-  WEIR_REQUIRE_CAPTURES();
-  if (weir_bin().empty()) GTEST_SKIP() << "WEIR_BIN not set (meson sets it)";
+  REQUIRE_METERED_CAPTURES();
   REQUIRE_TOOL(tshark, "tshark");
   const std::string fmt = GetParam();
   ScratchDir dir;
@@ -316,8 +319,7 @@ TEST(Libfixbuf, ReadsEveryRecordOfTheIpfixFile) {
 #if !WEIR_HAVE_FIXBUF
   GTEST_SKIP() << "libfixbuf not found at configure time (libfixbuf-dev; scripts/deps.sh)";
 #else
-  WEIR_REQUIRE_CAPTURES();
-  if (weir_bin().empty()) GTEST_SKIP() << "WEIR_BIN not set (meson sets it)";
+  REQUIRE_METERED_CAPTURES();
   ScratchDir dir;
   const std::vector<FlowRecord> recs = all_captures_records(dir);
   for (bool bidi : {true, false}) {
@@ -365,8 +367,7 @@ TEST(Libfixbuf, ReadsEveryRecordOfTheIpfixFile) {
 }
 
 TEST(PythonJson, ReadsEveryLineWithTheCsvColumnsAndCounts) {
-  WEIR_REQUIRE_CAPTURES();
-  if (weir_bin().empty()) GTEST_SKIP() << "WEIR_BIN not set (meson sets it)";
+  REQUIRE_METERED_CAPTURES();
   const std::string python = "/usr/bin/python3";
   if (::access(python.c_str(), X_OK) != 0) GTEST_SKIP() << "/usr/bin/python3 not installed";
   ScratchDir dir;

@@ -88,17 +88,25 @@ inline int run(const std::vector<std::string>& argv, const ScratchDir& dir, std:
   return rc;
 }
 
-// A UDP port nobody uses right now on 127.0.0.1.
-inline uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+// A socket of `type` (SOCK_DGRAM, SOCK_STREAM) bound to 127.0.0.1 on a port the kernel
+// picks; sets port.
+inline int bind_loopback(int type, uint16_t& port) {
+  const int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A port of `type` nobody uses right now on 127.0.0.1 (nothing listens there).
+inline uint16_t free_port(int type = SOCK_DGRAM) {
+  uint16_t port = 0;
+  ::close(bind_loopback(type, port));
+  return port;
 }
 
 inline bool udp_port_taken(uint16_t port) {
@@ -143,16 +151,9 @@ class Nfcapd {
 class UdpCollector {
  public:
   UdpCollector() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    fd_ = bind_loopback(SOCK_DGRAM, port_);
     int buf = 8 << 20;
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
   }
   ~UdpCollector() {
     stop();
