@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The weir binary flow file, version 1: constants and the native field table shared by
-// the writer (binary sink) and the reader. The normative description, with byte
-// tables and a Python reader, is doc/binary-format.md; keep the two in step.
+// the writer (binary sink) and the reader, generated from the field registry
+// (field_registry.hpp: rows with Bin::req or Bin::opt). The normative description, with
+// byte tables and a Python reader, is doc/binary-format.md; its field tables are
+// generated (binfmt::fields_markdown(), checked by a test).
 //
 //   header   magic "WEIRFLOW" | u16 version | u16 flags | u32 header_bytes |
 //            u32 record_bytes | u32 n_fields | n_fields x 48-byte field entry |
@@ -16,13 +18,16 @@
 // record_bytes rounded up to 8), so an mmap'ed file gives aligned u64/f64 fields.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "engine/base/flow_record.hpp"
+#include "exporters/field_registry.hpp"
 
 namespace weir::binfmt {
 
@@ -48,20 +53,9 @@ inline constexpr std::size_t kTrailerBytes = 24;
 inline constexpr uint32_t kMaxFields = 4096;
 inline constexpr uint32_t kMaxRecordBytes = 1u << 16;
 
-enum class FieldType : uint8_t { u8 = 1, u16 = 2, u32 = 3, u64 = 4, f64 = 5, bytes16 = 6 };
-
-constexpr uint32_t field_type_bytes(FieldType t) noexcept {
-  switch (t) {
-    case FieldType::u8: return 1;
-    case FieldType::u16: return 2;
-    case FieldType::u32: return 4;
-    case FieldType::u64: return 8;
-    case FieldType::f64: return 8;
-    case FieldType::bytes16: return 16;
-  }
-  return 0;  // unknown type
-}
-std::string_view field_type_name(FieldType t) noexcept;
+using FieldType = fields::Type;
+constexpr uint32_t field_type_bytes(FieldType t) noexcept { return fields::type_bytes(t); }
+inline std::string_view field_type_name(FieldType t) noexcept { return fields::type_name(t); }
 
 // One field: its name and type in the file, and where its value lives in FlowRecord.
 struct FieldDesc {
@@ -69,81 +63,85 @@ struct FieldDesc {
   FieldType type;
   uint32_t file_offset;    // in the file record
   uint32_t record_offset;  // byte offset in FlowRecord (trivially copyable)
+  bool required;           // a reader rejects files without it (format version 1's fields)
 };
 
 namespace detail {
 
-inline constexpr uint32_t kDirBase = offsetof(FlowRecord, dir);
+// The registry's binary fields: flow fields, then fwd_, then bwd_ direction fields.
+constexpr bool in_file(const fields::Field& f) noexcept { return f.bin != fields::Bin::no; }
 
-constexpr uint32_t dir_off(int d, std::size_t member) noexcept {
-  return kDirBase + static_cast<uint32_t>(d * sizeof(DirStats) + member);
+constexpr std::size_t count_fields() {
+  std::size_t n = 0;
+  for (const fields::Field& f : fields::kFields)
+    if (in_file(f)) n += f.scope == fields::Scope::dir ? 2 : 1;
+  return n;
 }
-constexpr uint32_t flag_count_off(int d, int flag) noexcept {
-  return dir_off(d, offsetof(DirStats, tcp_flag_count) + static_cast<std::size_t>(flag) * 8);
+inline constexpr std::size_t kNumFields = count_fields();
+
+constexpr std::size_t count_name_chars() {
+  std::size_t n = 0;
+  for (const fields::Field& f : fields::kFields)
+    if (in_file(f)) n += f.scope == fields::Scope::dir ? 2 * (4 + f.name.size()) : f.name.size();
+  return n;
 }
 
-#define WEIR_BINFMT_DIR_FIELDS(P, D)                                                   \
-  {P "packets", FieldType::u64, 0, dir_off(D, offsetof(DirStats, packets))},           \
-  {P "ip_bytes", FieldType::u64, 0, dir_off(D, offsetof(DirStats, ip_bytes))},         \
-  {P "l2_bytes", FieldType::u64, 0, dir_off(D, offsetof(DirStats, l2_bytes))},         \
-  {P "first_ns", FieldType::u64, 0, dir_off(D, offsetof(DirStats, first_ns))},         \
-  {P "last_ns", FieldType::u64, 0, dir_off(D, offsetof(DirStats, last_ns))},           \
-  {P "iat_min_ns", FieldType::u64, 0, dir_off(D, offsetof(DirStats, iat_min_ns))},     \
-  {P "iat_max_ns", FieldType::u64, 0, dir_off(D, offsetof(DirStats, iat_max_ns))},     \
-  {P "ip_len_mean_bytes", FieldType::f64, 0,                                           \
-   dir_off(D, offsetof(DirStats, ip_len_mean_bytes))},                                 \
-  {P "ip_len_stddev_bytes", FieldType::f64, 0,                                         \
-   dir_off(D, offsetof(DirStats, ip_len_stddev_bytes))},                               \
-  {P "iat_mean_ns", FieldType::f64, 0, dir_off(D, offsetof(DirStats, iat_mean_ns))},   \
-  {P "iat_stddev_ns", FieldType::f64, 0, dir_off(D, offsetof(DirStats, iat_stddev_ns))}, \
-  {P "fin_count", FieldType::u64, 0, flag_count_off(D, 0)},                            \
-  {P "syn_count", FieldType::u64, 0, flag_count_off(D, 1)},                            \
-  {P "rst_count", FieldType::u64, 0, flag_count_off(D, 2)},                            \
-  {P "psh_count", FieldType::u64, 0, flag_count_off(D, 3)},                            \
-  {P "ack_count", FieldType::u64, 0, flag_count_off(D, 4)},                            \
-  {P "urg_count", FieldType::u64, 0, flag_count_off(D, 5)},                            \
-  {P "ece_count", FieldType::u64, 0, flag_count_off(D, 6)},                            \
-  {P "cwr_count", FieldType::u64, 0, flag_count_off(D, 7)},                            \
-  {P "ip_len_min_bytes", FieldType::u32, 0, dir_off(D, offsetof(DirStats, ip_len_min_bytes))}, \
-  {P "ip_len_max_bytes", FieldType::u32, 0, dir_off(D, offsetof(DirStats, ip_len_max_bytes))}, \
-  {P "tcp_flags", FieldType::u8, 0, dir_off(D, offsetof(DirStats, tcp_flags))}
+// Every field name ("fwd_packets" included) in one static character array.
+constexpr std::array<char, count_name_chars()> make_name_chars() {
+  std::array<char, count_name_chars()> a{};
+  std::size_t i = 0;
+  for (int group = -1; group < 2; ++group) {
+    for (const fields::Field& f : fields::kFields) {
+      if (!in_file(f) || (f.scope == fields::Scope::dir) != (group >= 0)) continue;
+      if (group >= 0)
+        for (char c : fields::kDirPrefix[static_cast<std::size_t>(group)]) a[i++] = c;
+      for (char c : f.name) a[i++] = c;
+    }
+  }
+  return a;
+}
+inline constexpr auto kNameChars = make_name_chars();
 
-// Listed widest first, so natural alignment needs little padding (77 -> 80 bytes of
-// flow fields, 161 -> 168 per direction).
-inline constexpr FieldDesc kFieldSpecs[] = {
-    {"flow_id", FieldType::u64, 0, offsetof(FlowRecord, flow_id)},
-    {"start_ns", FieldType::u64, 0, offsetof(FlowRecord, start_ns)},
-    {"end_ns", FieldType::u64, 0, offsetof(FlowRecord, end_ns)},
-    {"expiry_ns", FieldType::u64, 0, offsetof(FlowRecord, expiry_ns)},
-    {"src_addr", FieldType::bytes16, 0, offsetof(FlowRecord, src_addr)},
-    {"dst_addr", FieldType::bytes16, 0, offsetof(FlowRecord, dst_addr)},
-    {"src_port", FieldType::u16, 0, offsetof(FlowRecord, src_port)},
-    {"dst_port", FieldType::u16, 0, offsetof(FlowRecord, dst_port)},
-    {"vlan_id", FieldType::u16, 0, offsetof(FlowRecord, vlan)},
-    {"icmp_id", FieldType::u16, 0, offsetof(FlowRecord, icmp_id)},
-    {"ip_version", FieldType::u8, 0, offsetof(FlowRecord, ip_version)},
-    {"proto", FieldType::u8, 0, offsetof(FlowRecord, proto)},
-    {"icmp_type", FieldType::u8, 0, offsetof(FlowRecord, icmp_type)},
-    {"icmp_code", FieldType::u8, 0, offsetof(FlowRecord, icmp_code)},
-    {"end_reason", FieldType::u8, 0, offsetof(FlowRecord, end_reason)},
-    WEIR_BINFMT_DIR_FIELDS("fwd_", 0),
-    WEIR_BINFMT_DIR_FIELDS("bwd_", 1),
-};
-#undef WEIR_BINFMT_DIR_FIELDS
-
-inline constexpr std::size_t kNumFields = std::size(kFieldSpecs);
-
-// Assigns file offsets in list order, each field aligned to its size (at most 8).
+// Group by group (flow, fwd, bwd), in registry order sorted by alignment inside a
+// group (8-byte fields first: little padding), each field aligned to its size (at
+// most 8).
 constexpr std::array<FieldDesc, kNumFields> layout_fields() {
   std::array<FieldDesc, kNumFields> out{};
+  std::size_t n = 0;
+  std::size_t name_at = 0;
   uint32_t off = 0;
-  for (std::size_t i = 0; i < kNumFields; ++i) {
-    out[i] = kFieldSpecs[i];
-    const uint32_t size = field_type_bytes(out[i].type);
-    const uint32_t align = size < 8 ? size : 8;
-    off = (off + align - 1) / align * align;
-    out[i].file_offset = off;
-    off += size;
+  for (int group = -1; group < 2; ++group) {
+    const std::size_t group_begin = n;
+    for (const fields::Field& f : fields::kFields) {
+      if (!in_file(f) || (f.scope == fields::Scope::dir) != (group >= 0)) continue;
+      const std::size_t len = f.name.size() + (group >= 0 ? 4 : 0);
+      uint32_t rec_off = f.offset;
+      if (group >= 0)
+        rec_off += static_cast<uint32_t>(offsetof(FlowRecord, dir) +
+                                         static_cast<std::size_t>(group) * sizeof(DirStats));
+      out[n++] = {std::string_view(kNameChars.data() + name_at, len), f.type, 0, rec_off,
+                  f.bin == fields::Bin::req};
+      name_at += len;
+    }
+    // Stable insertion sort of the group by alignment, largest first.
+    auto align = [](FieldType t) { return std::min<uint32_t>(field_type_bytes(t), 8); };
+    for (std::size_t i = group_begin + 1; i < n; ++i) {
+      const FieldDesc x = out[i];
+      std::size_t j = i;
+      while (j > group_begin && align(out[j - 1].type) < align(x.type)) {
+        out[j] = out[j - 1];
+        --j;
+      }
+      out[j] = x;
+    }
+    for (std::size_t i = group_begin; i < n; ++i) {
+      const uint32_t size = field_type_bytes(out[i].type);
+      const uint32_t align = size < 8 ? size : 8;
+      off = (off + align - 1) / align * align;
+      out[i].file_offset = off;
+      off += size;
+    }
+    off = (off + 7) / 8 * 8;  // each group starts 8-aligned
   }
   return out;
 }
@@ -158,7 +156,8 @@ inline constexpr std::size_t kHeaderBytes =
     kPrefixBytes + kFields.size() * kFieldEntryBytes + kHeaderHashBytes;
 
 static_assert(sizeof(EndReason) == 1);
-static_assert(kFields.size() == 59);
-static_assert(kRecordBytes == 416, "record layout changed: update doc/binary-format.md");
+
+// The field table as Markdown (doc/binary-format.md embeds it; a test keeps it in step).
+std::string fields_markdown();
 
 }  // namespace weir::binfmt

@@ -19,21 +19,6 @@
 
 namespace weir {
 
-namespace binfmt {
-
-std::string_view field_type_name(FieldType t) noexcept {
-  switch (t) {
-    case FieldType::u8: return "u8";
-    case FieldType::u16: return "u16";
-    case FieldType::u32: return "u32";
-    case FieldType::u64: return "u64";
-    case FieldType::f64: return "f64";
-    case FieldType::bytes16: return "bytes16";
-  }
-  return "unknown";
-}
-
-}  // namespace binfmt
 
 namespace {
 
@@ -59,7 +44,8 @@ std::string hex64(uint64_t v) {
   return "0x" + std::string(buf.data(), end);
 }
 
-// A file field mapped onto a FlowRecord member.
+// A file field mapped onto a FlowRecord member. Fields of this build that the file lacks
+// (added after it was written) stay zero.
 struct FieldMap {
   uint32_t file_offset;
   uint32_t record_offset;
@@ -217,7 +203,8 @@ Status FlowFileReader::Impl::read_header() {
     fields.push_back({off, known->record_offset, size});
   }
   for (std::size_t k = 0; k < kFields.size(); ++k)
-    if (!seen[k]) return malformed("field '" + std::string(kFields[k].name) + "' missing");
+    if (!seen[k] && kFields[k].required)
+      return malformed("field '" + std::string(kFields[k].name) + "' missing");
   std::sort(fields.begin(), fields.end(),
             [](const FieldMap& a, const FieldMap& b) { return a.file_offset < b.file_offset; });
 

@@ -9,7 +9,7 @@
 #include <xxhash.h>
 
 #include "exporters/binary_format.hpp"
-#include "exporters/detail/output_file.hpp"
+#include "exporters/detail/dest_sink.hpp"
 #include "exporters/detail/sinks.hpp"
 
 namespace weir {
@@ -28,7 +28,7 @@ void put_le(uint8_t* p, T v) noexcept {
   std::memcpy(p, &v, sizeof v);  // little-endian host (static_assert in binary_format.hpp)
 }
 
-// One memcpy per field with constant offsets and sizes: the fold expands to ~59 plain
+// One memcpy per field with constant offsets and sizes: the fold expands to ~65 plain
 // moves, no loop and no table lookups at run time.
 template <std::size_t... I>
 void encode_fields(const FlowRecord& r, uint8_t* out, std::index_sequence<I...>) noexcept {
@@ -64,75 +64,58 @@ std::array<uint8_t, kHeaderBytes> make_header(bool bidirectional) {
   return h;
 }
 
-class BinarySink final : public FlowSink {
+class BinarySink final : public DestSink {
  public:
-  explicit BinarySink(bool bidirectional) : bidirectional_(bidirectional) {
+  BinarySink(const SinkConfig& cfg, std::unique_ptr<Destination> dest)
+      : DestSink(cfg.format, std::move(dest)), bidirectional_(cfg.bidirectional) {
     XXH64_reset(&hash_, 0);
   }
 
-  Status open(const std::string& path) {
-    if (Status s = out_.open(path); !s) return s;
+  Status open() {
     const auto header = make_header(bidirectional_);
-    std::memcpy(out_.cursor(), header.data(), header.size());  // ~2.9 KiB of 1 MiB
-    out_.commit(header.size());
-    return {};
+    return append(header.data(), header.size());
   }
 
   Status write_burst(std::span<const FlowRecord> recs) override {
-    if (finished_) return {Errc::invalid_argument, "write_burst after finish"};
-    if (out_.failed()) return out_.error();
+    if (Status s = writable(); !s) return s;
     std::size_t i = 0;
     while (i < recs.size()) {
-      if (out_.space() < kRecordBytes) {
-        if (Status s = out_.flush(); !s) return s;
-      }
+      if (Status s = dest_->reserve(kRecordBytes); !s) return s;
       // Encode a contiguous run, then hash it in one call.
-      const std::size_t n = std::min(recs.size() - i, out_.space() / kRecordBytes);
-      auto* p = reinterpret_cast<uint8_t*>(out_.cursor());
+      const std::size_t n = std::min(recs.size() - i, dest_->space() / kRecordBytes);
+      auto* p = reinterpret_cast<uint8_t*>(dest_->cursor());
       for (std::size_t j = 0; j < n; ++j) encode_record(recs[i + j], p + j * kRecordBytes);
       XXH64_update(&hash_, p, n * kRecordBytes);
-      out_.commit(n * kRecordBytes);
+      dest_->commit(n * kRecordBytes);
       i += n;
       n_records_ += n;
     }
     return {};
   }
 
-  Status flush() override {
-    if (finished_) return {};
-    return out_.flush();
-  }
-
   Status finish() override {
-    if (finished_) return out_.finish();  // idempotent: ok, or the first error again
+    if (finished_) return finish_dest();  // idempotent: ok, or the first error again
     finished_ = true;
-    if (out_.failed()) return out_.error();
-    if (out_.space() < kTrailerBytes) {
-      if (Status s = out_.flush(); !s) return s;
-    }
-    auto* p = reinterpret_cast<uint8_t*>(out_.cursor());
-    std::memcpy(p, kTrailerMagic.data(), 8);
-    put_le<uint64_t>(p + 8, n_records_);
-    put_le<uint64_t>(p + 16, XXH64_digest(&hash_));
-    out_.commit(kTrailerBytes);
-    return out_.finish();
+    if (Status s = dest_->status(); !s) return s;
+    std::array<uint8_t, kTrailerBytes> trailer;
+    std::memcpy(trailer.data(), kTrailerMagic.data(), 8);
+    put_le<uint64_t>(trailer.data() + 8, n_records_);
+    put_le<uint64_t>(trailer.data() + 16, XXH64_digest(&hash_));
+    if (Status s = append(trailer.data(), trailer.size()); !s) return s;
+    return finish_dest();
   }
-
-  uint64_t records_written() const noexcept override { return n_records_; }
 
  private:
-  OutputFile out_;
   XXH64_state_t hash_;
   bool bidirectional_;
-  bool finished_ = false;
-  uint64_t n_records_ = 0;
 };
 
 }  // namespace
 
-Status open_binary_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out) {
-  auto sink = std::make_unique<BinarySink>(cfg.bidirectional);
-  if (Status s = sink->open(cfg.path); !s) return s;
+Status open_binary_sink(const SinkConfig& cfg, std::unique_ptr<Destination> dest,
+                        std::unique_ptr<FlowSink>& out) {
+  auto sink = std::make_unique<BinarySink>(cfg, std::move(dest));
+  if (Status s = sink->open(); !s) return s;
   out = std::move(sink);
   return {};
 }

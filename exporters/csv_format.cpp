@@ -6,7 +6,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "exporters/detail/text_format.hpp"
+
 namespace weir {
+
+using detail::kDigitPairs;
+using detail::put_sv;
+using detail::put_u64;
 
 namespace {
 
@@ -35,107 +41,12 @@ constexpr std::array<OctetText, 256> make_octet_table() {
 }
 constexpr std::array<OctetText, 256> kOctets = make_octet_table();
 
-// "00".."99": two digits per table lookup.
-constexpr std::array<char, 200> make_digit_pairs() {
-  std::array<char, 200> t{};
-  for (int i = 0; i < 100; ++i) {
-    t[2 * i] = static_cast<char>('0' + i / 10);
-    t[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return t;
-}
-constexpr std::array<char, 200> kDigitPairs = make_digit_pairs();
-
-constexpr std::array<uint64_t, 20> make_pow10() {
-  std::array<uint64_t, 20> t{};
-  uint64_t p = 1;
-  for (auto& x : t) {
-    x = p;
-    p *= 10;
-  }
-  return t;
-}
-constexpr std::array<uint64_t, 20> kPow10 = make_pow10();
-
-inline int decimal_digits(uint64_t v) noexcept {
-  // log10(2) ~ 1233/4096: a guess from the bit width, corrected by one comparison.
-  const int t = (std::bit_width(v | 1) * 1233) >> 12;
-  return t + 1 - (v < kPow10[static_cast<std::size_t>(t)] ? 1 : 0);
-}
-
-// Inline decimal formatter: std::to_chars is an out-of-line call that counts digits
-// with a loop (56% of the CSV formatting profile before this). Most fields are small (zero
-// counts, ports), so single digits take a shortcut.
-inline char* put_u64(char* p, uint64_t v) noexcept {
-  if (v < 10) {
-    *p = static_cast<char>('0' + v);
-    return p + 1;
-  }
-  char* const end = p + decimal_digits(v);
-  char* q = end;
-  while (v >= 100) {
-    q -= 2;
-    std::memcpy(q, &kDigitPairs[(v % 100) * 2], 2);
-    v /= 100;
-  }
-  if (v >= 10) {
-    std::memcpy(q - 2, &kDigitPairs[v * 2], 2);
-  } else {
-    q[-1] = static_cast<char>('0' + v);
-  }
-  return end;
-}
-
 inline char* put_hex16(char* p, uint16_t v) noexcept {
   static constexpr char kHex[] = "0123456789abcdef";
   // RFC 5952 4.1: no leading zeros; 4.3: lower case.
   int shift = 12;
   while (shift > 0 && ((v >> shift) & 0xF) == 0) shift -= 4;
   for (; shift >= 0; shift -= 4) *p++ = kHex[(v >> shift) & 0xF];
-  return p;
-}
-
-inline char* put_sv(char* p, std::string_view s) noexcept {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
-
-inline bool is_icmp(uint8_t proto) noexcept { return proto == 1 || proto == 58; }
-
-char* put_addr(char* p, uint8_t ip_version, const std::array<uint8_t, 16>& a) noexcept {
-  if (ip_version == 4) return format_ipv4(a.data(), p);
-  if (ip_version == 6) return format_ipv6(a.data(), p);
-  return p;  // not IP: empty field
-}
-
-char* put_dir(char* p, const DirStats& d) noexcept {
-  p = put_u64(p, d.packets);
-  *p++ = ',';
-  p = put_u64(p, d.ip_bytes);
-  *p++ = ',';
-  p = put_u64(p, d.l2_bytes);
-  *p++ = ',';
-  p = put_u64(p, d.ip_len_min_bytes);
-  *p++ = ',';
-  p = put_u64(p, d.ip_len_max_bytes);
-  *p++ = ',';
-  p = format_fixed3(d.ip_len_mean_bytes, p);
-  *p++ = ',';
-  p = format_fixed3(d.ip_len_stddev_bytes, p);
-  *p++ = ',';
-  p = put_u64(p, d.iat_min_ns);
-  *p++ = ',';
-  p = put_u64(p, d.iat_max_ns);
-  *p++ = ',';
-  p = format_fixed3(d.iat_mean_ns, p);
-  *p++ = ',';
-  p = format_fixed3(d.iat_stddev_ns, p);
-  *p++ = ',';
-  p = format_tcp_flags(d.tcp_flags, p);
-  for (uint64_t c : d.tcp_flag_count) {
-    *p++ = ',';
-    p = put_u64(p, c);
-  }
   return p;
 }
 
@@ -262,18 +173,21 @@ char* put_csv_field(std::string_view s, char* out) noexcept {
   return out;
 }
 
+std::size_t csv_column_count(bool bidirectional) noexcept {
+  return detail::kFlowText.size() + detail::kDirText.size() * (bidirectional ? 2 : 1);
+}
+
 std::string csv_header(bool bidirectional) {
   std::string h;
-  for (std::string_view c : kCsvFlowColumns) {
+  for (std::size_t i : detail::kFlowText) {
     if (!h.empty()) h += ',';
-    h += c;
+    h += fields::kFields[i].name;
   }
-  for (std::string_view prefix : {std::string_view("fwd_"), std::string_view("bwd_")}) {
-    if (prefix == "bwd_" && !bidirectional) break;
-    for (std::string_view c : kCsvDirColumns) {
+  for (int d = 0; d < (bidirectional ? 2 : 1); ++d) {
+    for (std::size_t i : detail::kDirText) {
       h += ',';
-      h += prefix;
-      h += c;
+      h += fields::kDirPrefix[static_cast<std::size_t>(d)];
+      h += fields::kFields[i].name;
     }
   }
   h += '\n';
@@ -281,50 +195,7 @@ std::string csv_header(bool bidirectional) {
 }
 
 std::size_t format_csv_record(const FlowRecord& r, bool bidirectional, char* out) noexcept {
-  char* p = out;
-  p = put_u64(p, r.flow_id);
-  *p++ = ',';
-  p = put_u64(p, r.start_ns);
-  *p++ = ',';
-  p = put_u64(p, r.end_ns);
-  *p++ = ',';
-  // Unsigned wrap would print a huge number for a (buggy) end < start; clamp to 0.
-  p = put_u64(p, r.end_ns >= r.start_ns ? r.end_ns - r.start_ns : 0);
-  *p++ = ',';
-  p = put_u64(p, r.ip_version);
-  *p++ = ',';
-  p = put_u64(p, r.proto);
-  *p++ = ',';
-  p = put_addr(p, r.ip_version, r.src_addr);
-  *p++ = ',';
-  p = put_u64(p, r.src_port);
-  *p++ = ',';
-  p = put_addr(p, r.ip_version, r.dst_addr);
-  *p++ = ',';
-  p = put_u64(p, r.dst_port);
-  *p++ = ',';
-  if (is_icmp(r.proto)) {
-    p = put_u64(p, r.icmp_type);
-    *p++ = ',';
-    p = put_u64(p, r.icmp_code);
-    *p++ = ',';
-    p = put_u64(p, r.icmp_id);
-  } else {
-    *p++ = ',';  // three empty fields
-    *p++ = ',';
-  }
-  *p++ = ',';
-  p = put_u64(p, r.vlan);
-  *p++ = ',';
-  p = put_csv_field(end_reason_name(r.end_reason), p);
-  *p++ = ',';
-  p = put_dir(p, r.dir[0]);
-  if (bidirectional) {
-    *p++ = ',';
-    p = put_dir(p, r.dir[1]);
-  }
-  *p++ = '\n';
-  return static_cast<std::size_t>(p - out);
+  return detail::format_text_record<detail::TextStyle::csv>(r, bidirectional, out);
 }
 
 }  // namespace weir

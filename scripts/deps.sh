@@ -2,7 +2,9 @@
 # Installs the Debian 12 packages weir builds with, if any is missing. Idempotent.
 set -euo pipefail
 pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqueue-dev
-      libgtest-dev libbenchmark-dev python3 zlib1g-dev libzstd-dev liburing-dev)
+      libgtest-dev libbenchmark-dev python3 zlib1g-dev libzstd-dev liburing-dev
+      # exporters' interoperability tests: nfcapd/nfdump, tshark, libfixbuf
+      nfdump tshark libfixbuf-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// The concrete sinks behind open_sink(); one factory per format.
+// The concrete sinks behind the format table (sink_registry.cpp); one factory per format.
 #pragma once
 
 #include <memory>
 
+#include "exporters/destination.hpp"
 #include "exporters/flow_sink.hpp"
 
 namespace weir::detail {
 
-Status open_csv_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out);
-Status open_binary_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out);
+using SinkOpenFn = Status(const SinkConfig& cfg, std::unique_ptr<Destination> dest,
+                          std::unique_ptr<FlowSink>& out);
+
+SinkOpenFn open_csv_sink;
+SinkOpenFn open_binary_sink;
+SinkOpenFn open_json_sink;
+SinkOpenFn open_ipfix_sink;
+SinkOpenFn open_netflow9_sink;
+SinkOpenFn open_netflow5_sink;
 
 }  // namespace weir::detail

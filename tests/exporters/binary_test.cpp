@@ -39,8 +39,10 @@ void put(std::string& s, std::size_t at, T v) {
 }
 
 TEST(BinaryFormat, LayoutIsNaturallyAlignedAndCompact) {
-  EXPECT_EQ(bf::kRecordBytes, 416u);
-  EXPECT_EQ(bf::kHeaderBytes, 24u + 59u * 48u + 8u);
+  // 59 fields of format version 1, then ingress_if, first_tcp_flags and per direction
+  // ttl_min, ttl_max, tos.
+  EXPECT_EQ(bf::kRecordBytes, 424u);
+  EXPECT_EQ(bf::kHeaderBytes, 24u + 67u * 48u + 8u);
   EXPECT_EQ(bf::kHeaderBytes % 8, 0u);
   for (const bf::FieldDesc& f : bf::kFields) {
     const uint32_t size = bf::field_type_bytes(f.type);
@@ -59,8 +61,8 @@ TEST(BinaryFormat, FileStartsWithSelfDescribingHeaderAndEndsWithTrailer) {
   EXPECT_EQ(get<uint16_t>(f, 8), 1);
   EXPECT_EQ(get<uint16_t>(f, 10), 1);  // bidirectional
   EXPECT_EQ(get<uint32_t>(f, 12), bf::kHeaderBytes);
-  EXPECT_EQ(get<uint32_t>(f, 16), 416u);
-  EXPECT_EQ(get<uint32_t>(f, 20), 59u);
+  EXPECT_EQ(get<uint32_t>(f, 16), 424u);
+  EXPECT_EQ(get<uint32_t>(f, 20), 67u);
   EXPECT_EQ(std::string(f.data() + 24), "flow_id");
   EXPECT_EQ(f[24 + 32], 4);  // u64
   EXPECT_EQ(get<uint32_t>(f, 24 + 36), 0u);
@@ -69,7 +71,7 @@ TEST(BinaryFormat, FileStartsWithSelfDescribingHeaderAndEndsWithTrailer) {
   const std::size_t t = f.size() - 24;
   EXPECT_EQ(f.substr(t, 8), std::string("WEIREND\0", 8));
   EXPECT_EQ(get<uint64_t>(f, t + 8), 3u);
-  EXPECT_EQ(get<uint64_t>(f, t + 16), XXH64(f.data() + bf::kHeaderBytes, 3 * 416, 0));
+  EXPECT_EQ(get<uint64_t>(f, t + 16), XXH64(f.data() + bf::kHeaderBytes, 3 * 424, 0));
   // First record, first field: flow_id little-endian at offset 0.
   EXPECT_EQ(get<uint64_t>(f, bf::kHeaderBytes), recs[0].flow_id);
 }
@@ -318,7 +320,7 @@ TEST(BinaryFormat, RejectsBadFieldTables) {
   EXPECT_EQ(s.code, Errc::unsupported);
   EXPECT_NE(s.message.find("type u32, expected u64"), std::string::npos) << s.message;
   s = status_of(edit_field(f, 1, [](char* e) { e[37] = 0x10; }));  // offset 4104
-  EXPECT_NE(s.message.find("exceeds the record size 416"), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("exceeds the record size 424"), std::string::npos) << s.message;
   s = status_of(edit_field(f, 1, [](char* e) { std::memcpy(e, "flow_id", 8); }));
   EXPECT_NE(s.message.find("duplicate field"), std::string::npos) << s.message;
   s = status_of(edit_field(f, 1, [](char* e) { std::memset(e, 'x', 32); }));

@@ -62,7 +62,12 @@ FlowRecord tcp4_bidirectional() {
   r.icmp_id = 5;
   r.vlan = 100;
   r.end_reason = EndReason::tcp_close;
+  r.ingress_if = 2;
+  r.first_tcp_flags = 0x02;
   DirStats& f = r.dir[0];
+  f.ttl_min = 60;
+  f.ttl_max = 64;
+  f.tos = 0x10;
   f.packets = 3;
   f.ip_bytes = 180;
   f.l2_bytes = 222;
@@ -90,6 +95,7 @@ FlowRecord tcp4_bidirectional() {
   b.iat_stddev_ns = 0.0;
   b.tcp_flags = 0x02 | 0x10;  // SYN ACK
   b.tcp_flag_count = {0, 1, 0, 0, 2, 0, 0, 0};
+  b.ttl_min = b.ttl_max = 52;
   return r;
 }
 
@@ -197,67 +203,72 @@ FlowRecord icmp6_echo_reply() {
 
 constexpr const char* kBidirectionalHeader =
     "flow_id,start_ns,end_ns,duration_ns,ip_version,proto,src_addr,src_port,dst_addr,dst_port,"
-    "icmp_type,icmp_code,icmp_id,vlan_id,end_reason,"
+    "icmp_type,icmp_code,icmp_id,vlan_id,end_reason,end_reason_ipfix,ingress_if,first_tcp_flags,"
     "fwd_packets,fwd_ip_bytes,fwd_l2_bytes,fwd_ip_len_min_bytes,fwd_ip_len_max_bytes,"
     "fwd_ip_len_mean_bytes,fwd_ip_len_stddev_bytes,fwd_iat_min_ns,fwd_iat_max_ns,"
     "fwd_iat_mean_ns,fwd_iat_stddev_ns,fwd_tcp_flags,fwd_fin_count,fwd_syn_count,"
     "fwd_rst_count,fwd_psh_count,fwd_ack_count,fwd_urg_count,fwd_ece_count,fwd_cwr_count,"
+    "fwd_ttl_min,fwd_ttl_max,fwd_tos,"
     "bwd_packets,bwd_ip_bytes,bwd_l2_bytes,bwd_ip_len_min_bytes,bwd_ip_len_max_bytes,"
     "bwd_ip_len_mean_bytes,bwd_ip_len_stddev_bytes,bwd_iat_min_ns,bwd_iat_max_ns,"
     "bwd_iat_mean_ns,bwd_iat_stddev_ns,bwd_tcp_flags,bwd_fin_count,bwd_syn_count,"
-    "bwd_rst_count,bwd_psh_count,bwd_ack_count,bwd_urg_count,bwd_ece_count,bwd_cwr_count\n";
+    "bwd_rst_count,bwd_psh_count,bwd_ack_count,bwd_urg_count,bwd_ece_count,bwd_cwr_count,"
+    "bwd_ttl_min,bwd_ttl_max,bwd_tos\n";
 
 constexpr const char* kUnidirectionalHeader =
     "flow_id,start_ns,end_ns,duration_ns,ip_version,proto,src_addr,src_port,dst_addr,dst_port,"
-    "icmp_type,icmp_code,icmp_id,vlan_id,end_reason,"
+    "icmp_type,icmp_code,icmp_id,vlan_id,end_reason,end_reason_ipfix,ingress_if,first_tcp_flags,"
     "fwd_packets,fwd_ip_bytes,fwd_l2_bytes,fwd_ip_len_min_bytes,fwd_ip_len_max_bytes,"
     "fwd_ip_len_mean_bytes,fwd_ip_len_stddev_bytes,fwd_iat_min_ns,fwd_iat_max_ns,"
     "fwd_iat_mean_ns,fwd_iat_stddev_ns,fwd_tcp_flags,fwd_fin_count,fwd_syn_count,"
-    "fwd_rst_count,fwd_psh_count,fwd_ack_count,fwd_urg_count,fwd_ece_count,fwd_cwr_count\n";
+    "fwd_rst_count,fwd_psh_count,fwd_ack_count,fwd_urg_count,fwd_ece_count,fwd_cwr_count,"
+    "fwd_ttl_min,fwd_ttl_max,fwd_tos\n";
 
 TEST(CsvFormat, HeaderListsTheSpecifiedColumns) {
   EXPECT_EQ(csv_header(true), kBidirectionalHeader);
   EXPECT_EQ(csv_header(false), kUnidirectionalHeader);
-  EXPECT_EQ(count_columns(csv_header(true)), 55u);
-  EXPECT_EQ(count_columns(csv_header(false)), 35u);
-  EXPECT_EQ(csv_column_count(true), 55u);
-  EXPECT_EQ(csv_column_count(false), 35u);
+  EXPECT_EQ(count_columns(csv_header(true)), 64u);
+  EXPECT_EQ(count_columns(csv_header(false)), 41u);
+  EXPECT_EQ(csv_column_count(true), 64u);
+  EXPECT_EQ(csv_column_count(false), 41u);
 }
 
 TEST(CsvFormat, Ipv4TcpBidirectional) {
   EXPECT_EQ(fmt(tcp4_bidirectional(), true),
             "7,1000000000,1500000000,500000000,4,6,192.168.1.10,51234,10.0.0.1,443,,,,100,"
-            "tcp_close,"
+            "tcp_close,3,2,S,"
             "3,180,222,40,100,60.000,28.284,1000,2000,1500.000,500.000,FSPA,1,1,0,1,2,0,0,0,"
-            "2,1540,1568,40,1500,770.000,730.000,3000,3000,3000.000,0.000,SA,0,1,0,0,2,0,0,0\n");
+            "60,64,16,"
+            "2,1540,1568,40,1500,770.000,730.000,3000,3000,3000.000,0.000,SA,0,1,0,0,2,0,0,0,"
+            "52,52,0\n");
 }
 
 TEST(CsvFormat, Ipv6UdpUnidirectional) {
   EXPECT_EQ(fmt(udp6_unidirectional(), false),
-            "42,5,5,0,6,17,2001:db8::1,5353,2001:db8:0:1::53,53,,,,0,idle,"
-            "1,76,90,76,76,76.000,0.000,0,0,0.000,0.000,,0,0,0,0,0,0,0,0\n");
+            "42,5,5,0,6,17,2001:db8::1,5353,2001:db8:0:1::53,53,,,,0,idle,1,0,,"
+            "1,76,90,76,76,76.000,0.000,0,0,0.000,0.000,,0,0,0,0,0,0,0,0,0,0,0\n");
 }
 
 TEST(CsvFormat, IcmpEchoPrintsTypeCodeAndId) {
   EXPECT_EQ(fmt(icmp4_echo(), true),
-            "3,100,1000000100,1000000000,4,1,10.1.2.3,0,8.8.8.8,0,8,0,4660,0,idle,"
+            "3,100,1000000100,1000000000,4,1,10.1.2.3,0,8.8.8.8,0,8,0,4660,0,idle,1,0,,"
             "2,168,196,84,84,84.000,0.000,1000000000,1000000000,1000000000.000,0.000,,"
-            "0,0,0,0,0,0,0,0,"
+            "0,0,0,0,0,0,0,0,0,0,0,"
             "2,168,196,84,84,84.000,0.000,1000000000,1000000000,1000000000.000,0.000,,"
-            "0,0,0,0,0,0,0,0\n");
+            "0,0,0,0,0,0,0,0,0,0,0\n");
 }
 
 TEST(CsvFormat, Icmpv6WithCompressedAddresses) {
   EXPECT_EQ(fmt(icmp6_echo_reply(), false),
-            "11,10,30,20,6,58,fe80::1,0,ff02::1:ff00:2,0,129,0,65535,4094,evicted,"
-            "3,312,366,104,104,104.000,0.000,5,15,10.000,5.000,,0,0,0,0,0,0,0,0\n");
+            "11,10,30,20,6,58,fe80::1,0,ff02::1:ff00:2,0,129,0,65535,4094,evicted,5,0,,"
+            "3,312,366,104,104,104.000,0.000,5,15,10.000,5.000,,0,0,0,0,0,0,0,0,0,0,0\n");
 }
 
 TEST(CsvFormat, ZeroBackwardPacketsPrintsZeros) {
   EXPECT_EQ(fmt(syn_without_answer(), true),
-            "9,1,1,0,4,6,1.2.3.4,1024,5.6.7.8,80,,,,0,eof,"
-            "1,60,74,60,60,60.000,0.000,0,0,0.000,0.000,S,0,1,0,0,0,0,0,0,"
-            "0,0,0,0,0,0.000,0.000,0,0,0.000,0.000,,0,0,0,0,0,0,0,0\n");
+            "9,1,1,0,4,6,1.2.3.4,1024,5.6.7.8,80,,,,0,eof,4,0,,"
+            "1,60,74,60,60,60.000,0.000,0,0,0.000,0.000,S,0,1,0,0,0,0,0,0,0,0,0,"
+            "0,0,0,0,0,0.000,0.000,0,0,0.000,0.000,,0,0,0,0,0,0,0,0,0,0,0\n");
 }
 
 TEST(CsvFormat, NonIpRecordHasEmptyAddresses) {
@@ -296,7 +307,7 @@ TEST(CsvFormat, IntegersAtEveryDigitCountBoundary) {
     r.dir[0].packets = v;
     const std::string line = fmt(r, false);
     EXPECT_EQ(line.substr(0, line.find(',')), std::to_string(v));
-    EXPECT_NE(line.find(",idle," + std::to_string(v) + ","), std::string::npos) << line;
+    EXPECT_NE(line.find(",idle,1,0,," + std::to_string(v) + ","), std::string::npos) << line;
   }
 }
 
@@ -423,22 +434,7 @@ TEST(CsvFormat, FixedThreeDecimalsMatchesToCharsAndPrintf) {
 }
 
 TEST(CsvFormat, WorstCaseRecordFitsTheBound) {
-  FlowRecord r;
-  r.flow_id = r.start_ns = r.end_ns = UINT64_MAX;
-  r.ip_version = 6;
-  r.proto = 58;
-  r.src_addr.fill(0xFF);
-  r.dst_addr.fill(0xFF);
-  r.src_port = r.dst_port = r.vlan = r.icmp_id = 65535;
-  r.icmp_type = r.icmp_code = 255;
-  r.end_reason = EndReason::counter_limit;
-  for (DirStats& d : r.dir) {
-    d.packets = d.ip_bytes = d.l2_bytes = d.iat_min_ns = d.iat_max_ns = UINT64_MAX;
-    d.ip_len_min_bytes = d.ip_len_max_bytes = UINT32_MAX;
-    d.ip_len_mean_bytes = d.ip_len_stddev_bytes = d.iat_mean_ns = d.iat_stddev_ns = -DBL_MAX;
-    d.tcp_flags = 0xFF;
-    d.tcp_flag_count.fill(UINT64_MAX);
-  }
+  const FlowRecord r = test::worst_case_record();
   std::string buf(2 * kCsvMaxRecordBytes, '\x7f');
   const std::size_t n = format_csv_record(r, true, buf.data());
   EXPECT_GT(n, 3000u);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -72,6 +73,29 @@ inline void write_all(const std::string& path, const std::string& data) {
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
+// Rows of a CSV text with no quoted fields (what weir writes), header first.
+inline std::vector<std::vector<std::string>> read_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t eol = std::min(text.find('\n', at), text.size());
+    std::vector<std::string> row;
+    std::size_t b = at;
+    for (;;) {
+      const std::size_t comma = text.find(',', b);
+      if (comma == std::string::npos || comma > eol) {
+        row.push_back(text.substr(b, eol - b));
+        break;
+      }
+      row.push_back(text.substr(b, comma - b));
+      b = comma + 1;
+    }
+    rows.push_back(std::move(row));
+    at = eol + 1;
+  }
+  return rows;
+}
+
 inline std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return {a, b, c, d};
 }
@@ -118,6 +142,8 @@ inline FlowRecord random_record(std::mt19937_64& rng) {
   r.icmp_code = static_cast<uint8_t>(u());
   r.icmp_id = static_cast<uint16_t>(u());
   r.end_reason = static_cast<EndReason>(u() % kNumEndReasons);
+  r.first_tcp_flags = static_cast<uint8_t>(u());
+  r.ingress_if = static_cast<uint32_t>(u());
   for (DirStats& s : r.dir) {
     s.packets = u();
     s.ip_bytes = u();
@@ -133,6 +159,9 @@ inline FlowRecord random_record(std::mt19937_64& rng) {
     s.iat_mean_ns = d();
     s.iat_stddev_ns = d();
     s.tcp_flags = static_cast<uint8_t>(u());
+    s.ttl_min = static_cast<uint8_t>(u());
+    s.ttl_max = static_cast<uint8_t>(u());
+    s.tos = static_cast<uint8_t>(u());
     for (auto& c : s.tcp_flag_count) c = u();
   }
   return r;
@@ -147,6 +176,7 @@ inline bool same_dir(const DirStats& a, const DirStats& b) {
          a.first_ns == b.first_ns && a.last_ns == b.last_ns && a.iat_min_ns == b.iat_min_ns &&
          a.iat_max_ns == b.iat_max_ns && bits(a.iat_mean_ns) == bits(b.iat_mean_ns) &&
          bits(a.iat_stddev_ns) == bits(b.iat_stddev_ns) && a.tcp_flags == b.tcp_flags &&
+         a.ttl_min == b.ttl_min && a.ttl_max == b.ttl_max && a.tos == b.tos &&
          a.tcp_flag_count == b.tcp_flag_count;
 }
 
@@ -158,7 +188,31 @@ inline bool same_record(const FlowRecord& a, const FlowRecord& b) {
          a.src_port == b.src_port && a.dst_port == b.dst_port && a.vlan == b.vlan &&
          a.ip_version == b.ip_version && a.proto == b.proto && a.icmp_type == b.icmp_type &&
          a.icmp_code == b.icmp_code && a.icmp_id == b.icmp_id && a.end_reason == b.end_reason &&
+         a.first_tcp_flags == b.first_tcp_flags && a.ingress_if == b.ingress_if &&
          same_dir(a.dir[0], b.dir[0]) && same_dir(a.dir[1], b.dir[1]);
+}
+
+// Every field at its widest text: the longest CSV/JSON line there is.
+inline FlowRecord worst_case_record() {
+  FlowRecord r;
+  r.flow_id = r.start_ns = r.end_ns = UINT64_MAX;
+  r.ip_version = 6;
+  r.proto = 58;
+  r.src_addr.fill(0xFF);
+  r.dst_addr.fill(0xFF);
+  r.src_port = r.dst_port = r.vlan = r.icmp_id = 65535;
+  r.icmp_type = r.icmp_code = 255;
+  r.end_reason = EndReason::counter_limit;
+  r.ingress_if = UINT32_MAX;
+  r.first_tcp_flags = 0xFF;
+  for (DirStats& d : r.dir) {
+    d.packets = d.ip_bytes = d.l2_bytes = d.iat_min_ns = d.iat_max_ns = UINT64_MAX;
+    d.ip_len_min_bytes = d.ip_len_max_bytes = UINT32_MAX;
+    d.ip_len_mean_bytes = d.ip_len_stddev_bytes = d.iat_mean_ns = d.iat_stddev_ns = -DBL_MAX;
+    d.tcp_flags = d.ttl_min = d.ttl_max = d.tos = 0xFF;
+    d.tcp_flag_count.fill(UINT64_MAX);
+  }
+  return r;
 }
 
 inline std::vector<FlowRecord> random_records(std::size_t n, uint64_t seed) {
