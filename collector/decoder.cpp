@@ -346,8 +346,8 @@ void MessageDecoder::Impl::decode_v5(const ExporterAddress& from, std::span<cons
   for (uint16_t i = 0; i < count; ++i) {
     const nfv5::Record v = nfv5::decode_record(h + nfv5::kHeaderBytes + std::size_t{i} * nfv5::kRecordBytes);
     FlowRecord& r = out.emplace_back();
-    nfv5::to_flow_record(v, nfv5::uptime_to_ns(export_ns, uptime, v.first),
-                         nfv5::uptime_to_ns(export_ns, uptime, v.last), r);
+    const nfv5::UptimeSpan t = nfv5::uptime_span(export_ns, uptime, v.first, v.last);
+    nfv5::to_flow_record(v, t.first_ns, t.last_ns, r);
     r.flow_id = next_flow_id++;
     r.expiry_ns = export_ns;
   }
@@ -671,7 +671,10 @@ void MessageDecoder::Impl::record_done(Domain& d, RecordScratch& s, FlowRecord& 
         case kSec: ns = v * 1'000'000'000ull; break;
         case kSysUp:
           if (ctx.version == kVersionV9) {
-            ns = nfv5::uptime_to_ns(ctx.export_ns, ctx.sys_uptime_ms, static_cast<uint32_t>(v));
+            // boot + value, without v5's wrap corrections: as nfdump reads v9.
+            ns = static_cast<uint64_t>(std::max<int64_t>(
+                0, static_cast<int64_t>(ctx.export_ns) - int64_t{ctx.sys_uptime_ms} * 1'000'000 +
+                       static_cast<int64_t>(v) * 1'000'000));
           } else {
             if (!d.have_init_time) no_init = true;
             ns = (d.init_time_ms + v) * 1'000'000ull;

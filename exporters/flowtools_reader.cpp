@@ -241,8 +241,8 @@ Status FlowToolsReader::read_raw(std::span<ftfmt::Record> out, std::size_t& n_ou
 
 void flowtools_to_flow_record(const ftfmt::Record& r, uint64_t index, FlowRecord& out) noexcept {
   const uint64_t exp = export_ns(r);
-  nfv5::to_flow_record(r.v5, nfv5::uptime_to_ns(exp, r.sys_uptime, r.v5.first),
-                       nfv5::uptime_to_ns(exp, r.sys_uptime, r.v5.last), out);
+  const nfv5::UptimeSpan t = nfv5::uptime_span(exp, r.sys_uptime, r.v5.first, r.v5.last);
+  nfv5::to_flow_record(r.v5, t.first_ns, t.last_ns, out);
   out.flow_id = index;
   out.expiry_ns = exp;
 }

@@ -189,13 +189,25 @@ inline Record decode_record(const uint8_t* p) noexcept {
   return r;
 }
 
-// Absolute time (ns since the epoch) of sysUpTime value `at_ms`, given the export time
-// and the exporter's sysUpTime then: boot + at_ms, as nfdump computes it (64-bit, no
-// wrap correction).
-constexpr uint64_t uptime_to_ns(uint64_t export_ns, uint32_t sys_uptime_ms, uint32_t at_ms) noexcept {
-  const int64_t boot_ns = static_cast<int64_t>(export_ns) - int64_t{sys_uptime_ms} * 1'000'000;
-  const int64_t t = boot_ns + int64_t{at_ms} * 1'000'000;
-  return t < 0 ? 0 : static_cast<uint64_t>(t);
+// Absolute times (ns since the epoch) of a flow's First and Last (sysUpTime ms), given
+// the export time and the exporter's sysUpTime then. As nfdump computes them: boot +
+// value, with its two 32-bit wrap corrections (the uptime counter wraps after 49.7
+// days): First > Last means it wrapped during the flow, so First is from the previous
+// cycle; Last more than 100 s past the header's sysUpTime means it wrapped between the
+// flow's end and the export, so both are.
+struct UptimeSpan {
+  uint64_t first_ns = 0;
+  uint64_t last_ns = 0;
+};
+constexpr UptimeSpan uptime_span(uint64_t export_ns, uint32_t sys_uptime_ms, uint32_t first_ms,
+                                 uint32_t last_ms) noexcept {
+  constexpr int64_t kWrapNs = (int64_t{1} << 32) * 1'000'000;  // 2^32 ms
+  const int64_t boot = static_cast<int64_t>(export_ns) - int64_t{sys_uptime_ms} * 1'000'000;
+  int64_t first = boot + int64_t{first_ms} * 1'000'000;
+  int64_t last = boot + int64_t{last_ms} * 1'000'000;
+  if (first_ms > last_ms) first -= kWrapNs;
+  if (last_ms > sys_uptime_ms && last_ms - sys_uptime_ms > 100'000) first -= kWrapNs, last -= kWrapNs;
+  return {first < 0 ? 0 : static_cast<uint64_t>(first), last < 0 ? 0 : static_cast<uint64_t>(last)};
 }
 
 // A unidirectional FlowRecord from a v5 record whose first/last packets were at

@@ -21,6 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"cat", cat_main, "print a flow file as CSV"},
     {"gen", gen_main, "write a synthetic capture with exact ground truth"},
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
+    {"collect", collect_main, "receive NetFlow v5/v9 and IPFIX, write weir's formats"},
 };
 
 int meter_main(const std::vector<std::string>& args) {

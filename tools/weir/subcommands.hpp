@@ -15,5 +15,6 @@ struct Subcommand {
 int cat_main(int argc, char** argv);
 int gen_main(int argc, char** argv);
 int bench_main(int argc, char** argv);
+int collect_main(int argc, char** argv);
 
 }  // namespace weir
