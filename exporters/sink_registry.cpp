@@ -28,8 +28,8 @@ std::vector<SinkFormat>& formats() {
        detail::open_netflow9_sink},
       {"netflow5", "nf5 v5", "NetFlow v5, IPv4 only, one record per direction", kDatagram,
        detail::open_netflow5_sink},
-      {"flowtools", "flow-tools", "flow-tools file: stream version 3, NetFlow v5 records, zlib "
-       "(flow-cat/flow-print read it; IPv6 records are not exported)", kStream, open_flowtools_sink},
+      {"flowtools", "flow-tools", "flow-tools file (v5 records, zlib; IPv6 not exported)", kStream,
+       open_flowtools_sink},
   };
   return table;
 }

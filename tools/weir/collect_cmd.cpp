@@ -13,6 +13,7 @@
 
 #include "collector/collector.hpp"
 #include "exporters/flow_sink.hpp"
+#include "exporters/sink_registry.hpp"
 #include "tools/weir/cli.hpp"
 #include "tools/weir/exit_codes.hpp"
 #include "tools/weir/subcommands.hpp"
@@ -34,12 +35,13 @@ input
   -l tcp://ADDR:PORT  listen for IPFIX over TCP
   --rcvbuf BYTES      UDP receive buffer to ask for (default 33554432; the kernel caps
                       it at net.core.rmem_max unless run as root)
-output
-  -F csv|bin|flowtools
-                      CSV (default), weir's binary format, or a flow-tools file
-                      (NetFlow v5 records: IPv6 records are skipped and counted)
-  -o DEST             file, or '-' for standard output (default)
+output (the formats and destinations of 'weir -F/-o'; several pairs fan out)
+  -F FORMAT           format of the next -o (default csv); see the list below
+  -o DEST             a path, '-' for standard output (default), or a URL the format
+                      takes (udp://HOST:PORT, tcp://HOST:PORT, kafka://BROKERS/TOPIC)
   -d u|b              CSV: unidirectional or bidirectional columns (default b)
+  --template-refresh S, --observation-domain N, --mtu N
+                      as for 'weir' (IPFIX / NetFlow export from the collector)
   --flush-interval S  push buffered records to DEST every S seconds (default 1)
 stopping and reporting
   -c N                stop after N flow records
@@ -62,7 +64,7 @@ void on_signal(int) {
 
 struct Args {
   CollectorConfig cfg;
-  SinkConfig sink;
+  std::vector<SinkConfig> sinks;
   std::string stats_json;
   bool quiet = false;
   bool help = false;
@@ -83,29 +85,34 @@ Args parse(const std::vector<std::string>& a) {
                                   std::to_string(hi) + ", got '" + v + "'");
     return static_cast<uint64_t>(n);
   };
+  auto check = [](Status s) {
+    if (!s) throw std::invalid_argument(s.message);
+  };
+  // -F names the format of the next -o; a -F with no -o after it writes to stdout.
+  std::string format = "csv";
+  bool format_pending = false;
+  bool bidirectional = true;
+  ExportOptions exp;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const std::string& s = a[i];
     if (s == "-l") {
       ListenSpec spec;
-      if (Status st = parse_listen(need(i), spec); !st) throw std::invalid_argument(st.message);
+      check(parse_listen(need(i), spec));
       o.cfg.listen.push_back(spec);
     } else if (s == "-F") {
-      const std::string& f = need(i);
-      if (f == "csv") {
-        o.sink.format = OutputFormat::csv;
-      } else if (f == "bin") {
-        o.sink.format = OutputFormat::binary;
-      } else if (f == "flowtools") {
-        o.sink.format = OutputFormat::flowtools;
-      } else {
-        throw std::invalid_argument("-F: unknown format '" + f + "' (csv, bin, flowtools)");
-      }
+      format = need(i);
+      format_pending = true;
     } else if (s == "-o") {
-      o.sink.path = need(i);
+      SinkConfig c;
+      check(parse_sink_spec(format, need(i), c));
+      o.sinks.push_back(c);
+      format_pending = false;
     } else if (s == "-d") {
       const std::string& d = need(i);
       if (d != "u" && d != "b") throw std::invalid_argument("-d: expected u or b, got '" + d + "'");
-      o.sink.bidirectional = d == "b";
+      bidirectional = d == "b";
+    } else if (s == "--template-refresh" || s == "--observation-domain" || s == "--mtu") {
+      check(parse_export_option(s, need(i), exp));
     } else if (s == "-c") {
       o.cfg.max_records = count(s, need(i), 1, UINT64_MAX);
     } else if (s == "--duration") {
@@ -124,6 +131,17 @@ Args parse(const std::vector<std::string>& a) {
       throw std::invalid_argument("unknown option '" + s + "' (weir collect --help)");
     }
   }
+  if (format_pending || o.sinks.empty()) {
+    if (!o.sinks.empty()) throw std::invalid_argument("-F " + format + " has no -o after it");
+    SinkConfig c;
+    check(parse_sink_spec(format, "-", c));
+    o.sinks.push_back(c);
+  }
+  for (SinkConfig& c : o.sinks) {
+    c.bidirectional = bidirectional;
+    c.exp = exp;
+  }
+  check(check_sink_set(o.sinks));
   if (!o.help && o.cfg.listen.empty()) throw std::invalid_argument("no listener: give -l udp://ADDR:PORT");
   return o;
 }
@@ -145,6 +163,8 @@ int collect_main(int argc, char** argv) {
   }
   if (args.help) {
     std::fputs(kUsage, stdout);
+    std::fputs("formats (-F):\n", stdout);
+    std::fputs(sink_formats_help().c_str(), stdout);
     std::fputs(cli::kExitTableText, stdout);
     return cli::kExitOk;
   }
@@ -159,7 +179,7 @@ int collect_main(int argc, char** argv) {
   Collector col;
   if (Status s = col.open(args.cfg); !s) return fail(s);
   std::unique_ptr<FlowSink> sink;
-  if (Status s = open_sink(args.sink, sink); !s) return fail(std::move(s).at(Origin::output));
+  if (Status s = open_sinks(args.sinks, sink); !s) return fail(std::move(s).at(Origin::output));
   if (!args.quiet) {
     for (const std::string& b : col.bound())
       std::fprintf(stderr, "weir collect: listening on %s\n", b.c_str());
@@ -171,10 +191,7 @@ int collect_main(int argc, char** argv) {
   Status fin = run ? sink->finish() : Status::ok();
   CollectorStats st = col.stats();
   std::string summary = st.format();
-  summary += "  records written " + std::to_string(sink->records_written());
-  if (sink->records_skipped())
-    summary += ", skipped " + std::to_string(sink->records_skipped()) + " (not representable in the format)";
-  summary += "\n";
+  summary += "  output " + sink->summary() + "\n";
   if (!args.quiet) std::fputs(summary.c_str(), stderr);
   if (!args.stats_json.empty()) {
     std::FILE* f = std::fopen(args.stats_json.c_str(), "w");
