@@ -4,11 +4,14 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <unordered_map>
 
 #include "collector/ipfix_ie.hpp"
+#include "exporters/field_registry.hpp"
 #include "exporters/netflow_v5.hpp"
 
 namespace weir {
@@ -47,6 +50,7 @@ enum class Op : uint8_t {
   // per direction, start or end (FieldOp::end)
   time,
   init_time,  // options: systemInitTimeMilliseconds
+  store,      // a registry field (exporters/field_registry.hpp): unsigned, at FieldOp::offset
 };
 
 // Time encodings, best precision first (the order a record's time is chosen in).
@@ -56,9 +60,37 @@ struct FieldOp {
   Op op = Op::skip;
   uint8_t dir = 0;   // 0 forward, 1 reverse
   uint8_t end = 0;   // time: 0 start, 1 end
-  uint8_t kind = 0;  // time: TimeKind
+  uint8_t kind = 0;  // time: TimeKind; store: bytes of the FlowRecord member
   uint16_t len = 0;  // bytes, or kVariableLength
+  uint32_t offset = 0;  // store: byte offset in FlowRecord
 };
+
+// The registry's plain (Enc::be) elements by (pen, id): whatever weir exports as an
+// unsigned number comes back into the same FlowRecord member, so a field added to the
+// registry is collected without a change here. Elements with their own encodings
+// (times, addresses, ICMP, end reason) are the explicit cases of compile_field().
+FieldOp registry_field(uint16_t id, uint32_t pen, uint16_t len) {
+  using namespace fields;
+  const bool reverse = pen == kPenReverse;
+  for (const Field& f : kFields) {
+    if (f.offset == kComputed || f.type == Type::f64 || f.type == Type::bytes16) continue;
+    for (const Element& e : f.ipfix) {
+      if (!e.present() || e.enc != Enc::be || e.id != id) continue;
+      const bool dir = f.scope == Scope::dir;
+      const bool match = reverse ? dir && (e.dirs & kRev) && e.pen == 0 : e.pen == pen && (e.dirs & kFwd);
+      if (!match || len == kVariableLength || len == 0 || len > 8) continue;
+      FieldOp op;
+      op.op = Op::store;
+      op.len = len;
+      op.kind = static_cast<uint8_t>(type_bytes(f.type));
+      op.dir = reverse ? 1 : 0;
+      op.offset = dir ? static_cast<uint32_t>(offsetof(FlowRecord, dir) + op.dir * sizeof(DirStats) + f.offset)
+                      : f.offset;
+      return op;
+    }
+  }
+  return FieldOp{.len = len};
+}
 
 struct Template {
   bool options = false;
@@ -77,7 +109,7 @@ FieldOp compile_field(uint16_t id, uint32_t pen, uint16_t len) {
   if (pen == kReversePen) {
     dir = 1;
   } else if (pen != 0) {
-    return f;  // enterprise element we do not know: skipped by length
+    return registry_field(id, pen, len);  // e.g. CERT initialTCPFlags; else skipped by length
   }
   auto num = [&](Op op, uint16_t max_len = 8) {
     if (!var && len >= 1 && len <= max_len) f.op = op;
@@ -123,7 +155,7 @@ FieldOp compile_field(uint16_t id, uint32_t pen, uint16_t len) {
     case kFlowStartDeltaMicroseconds: time(0, kDelta, 4); break;
     case kFlowEndDeltaMicroseconds: time(1, kDelta, 4); break;
     default:
-      if (dir == 1) return FieldOp{.len = len};  // a reverse element we do not map
+      if (dir == 1) return registry_field(id, pen, len);
       switch (id) {
         case kSourceIPv4Address: exact(Op::src4, 4); break;
         case kDestinationIPv4Address: exact(Op::dst4, 4); break;
@@ -149,7 +181,7 @@ FieldOp compile_field(uint16_t id, uint32_t pen, uint16_t len) {
         case kIcmpCodeIPv4:
         case kIcmpCodeIPv6: num(Op::icmp_code, 1); break;
         case kSystemInitTimeMilliseconds: exact(Op::init_time, 8); break;
-        default: break;
+        default: return registry_field(id, pen, len);
       }
   }
   return f;
@@ -631,6 +663,12 @@ uint64_t MessageDecoder::Impl::data_set(Domain& d, const Template& t, const uint
           s.t[f.dir][f.end][f.kind] = x;
           s.tmask[f.dir][f.end] |= static_cast<uint8_t>(1u << f.kind);
           break;
+        case Op::store: {
+          // Little-endian host: the low f.kind bytes of x are the member's value.
+          static_assert(std::endian::native == std::endian::little);
+          std::memcpy(reinterpret_cast<char*>(&rec) + f.offset, &x, f.kind);
+          break;
+        }
         case Op::skip:
         case Op::init_time: break;
       }

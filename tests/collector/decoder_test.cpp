@@ -11,6 +11,7 @@
 
 #include "collector/decoder.hpp"
 #include "collector/ipfix_ie.hpp"
+#include "exporters/field_registry.hpp"
 #include "support/netflow_builder.hpp"
 
 namespace weir {
@@ -501,6 +502,81 @@ TEST(DecoderIpfix, LargestMessageDecodesEveryRecord) {
   const auto recs = run(d, m.done());
   ASSERT_EQ(recs.size(), n);
   EXPECT_EQ(recs.back().dir[0].packets, n);
+}
+
+// Every information element the field registry exports (exporters/field_registry.hpp),
+// forward and reverse, in one IPFIX template encoded here from the registry's own
+// element list: each comes back into the FlowRecord member it was exported from.
+TEST(DecoderIpfix, EveryElementTheRegistryExportsComesBack) {
+  using namespace fields;
+  struct Item {
+    const Field* f;
+    Element e;
+    int dir;
+    uint64_t value;
+  };
+  std::vector<Item> items;
+  uint64_t next = 3;
+  for (const Field& f : kFields) {
+    for (const Element& e : f.ipfix) {
+      if (!e.present()) continue;
+      for (int dir = 0; dir < (f.scope == Scope::dir ? 2 : 1); ++dir) {
+        if (!(e.dirs & (dir == 0 ? kFwd : kRev))) continue;
+        uint64_t v = next++ * 0x0101;
+        const uint32_t width = std::min<uint32_t>(e.bytes, type_bytes(f.type));
+        if (width < 8) v &= (uint64_t{1} << (8 * width)) - 1;
+        items.push_back({&f, e, dir, v});
+      }
+    }
+  }
+  ASSERT_GT(items.size(), 20u);
+  const uint64_t t0 = 1'700'000'000'000'000'000ull + 123'456'789;
+  NfMsg m = NfMsg::ipfix(1'700'000'100, 0, 0);
+  m.set(2).u16(400).u16(items.size());
+  for (const Item& it : items) {
+    const uint32_t pen = it.dir == 1 ? kPenReverse : it.e.pen;
+    if (pen) {
+      m.u16(it.e.id | 0x8000).u16(it.e.bytes).u32(pen);
+    } else {
+      m.u16(it.e.id).u16(it.e.bytes);
+    }
+  }
+  m.end_set();
+  m.set(400);
+  for (const Item& it : items) {
+    const bool is_start = it.f->name == "start_ns" || it.f->name == "first_ns";
+    const uint64_t t = is_start ? t0 + it.dir * 1000 : t0 + 5'000'000'000ull + it.dir * 1000;
+    switch (it.e.enc) {
+      case Enc::millis: m.u64(t / 1'000'000); break;
+      case Enc::ntp: m.u64(ntp(t)); break;
+      case Enc::addr: m.ipv4(10, 0, 0, it.f->name == "src_addr" ? 1 : 2); break;
+      case Enc::end_reason: m.u8(5); break;           // lack of resources
+      case Enc::icmp_type_code: m.u16(0x0b01); break;  // time exceeded, reassembly
+      default:
+        for (int b = it.e.bytes - 1; b >= 0; --b) m.u8(it.value >> (8 * b));
+    }
+  }
+  m.end_set();
+  MessageDecoder d;
+  const auto recs = run(d, m.done());
+  ASSERT_EQ(recs.size(), 1u);
+  ASSERT_EQ(d.totals().malformed_total(), 0u);
+  const FlowRecord& r = recs[0];
+  for (const Item& it : items) {
+    if (it.e.enc != Enc::be) continue;
+    const FieldRef ref{it.f, it.f->scope == Scope::dir ? it.dir : -1};
+    EXPECT_EQ(load_uint(r, ref), it.value) << ref.full_name() << " (IE " << it.e.id << ", pen " << it.e.pen << ")";
+  }
+  EXPECT_EQ(r.start_ns, t0);
+  EXPECT_EQ(r.end_ns, t0 + 5'000'001'000ull);  // the later of both directions' ends
+  EXPECT_EQ(r.dir[0].first_ns, t0);
+  EXPECT_EQ(r.dir[1].first_ns, t0 + 1000);
+  EXPECT_EQ(r.dir[1].last_ns, t0 + 5'000'001'000ull);
+  EXPECT_EQ(r.src_addr, v4(10, 0, 0, 1));
+  EXPECT_EQ(r.dst_addr, v4(10, 0, 0, 2));
+  EXPECT_EQ(r.end_reason, EndReason::evicted);
+  EXPECT_EQ(r.icmp_type, 11);
+  EXPECT_EQ(r.icmp_code, 1);
 }
 
 }  // namespace
