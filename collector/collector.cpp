@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -377,7 +378,17 @@ MessageDecoder& Collector::decoder() noexcept { return impl_->dec; }
 
 CollectorStats Collector::stats() const {
   CollectorStats s = impl_->dec.stats();
-  for (const Listener& l : impl_->listeners) s.socket_drops += l.drops;
+  for (const Listener& l : impl_->listeners) {
+    if (l.spec.proto != ListenSpec::Proto::udp) continue;
+    // SO_RXQ_OVFL stamps the count on datagrams queued after a drop; SO_MEMINFO reads it
+    // now, so drops after the last datagram count too.
+    uint64_t drops = l.drops;
+    uint32_t mem[SK_MEMINFO_VARS] = {};
+    socklen_t ml = sizeof mem;
+    if (l.fd >= 0 && ::getsockopt(l.fd, SOL_SOCKET, SO_MEMINFO, mem, &ml) == 0 && ml > SK_MEMINFO_DROPS * 4)
+      drops = std::max<uint64_t>(drops, mem[SK_MEMINFO_DROPS]);
+    s.socket_drops += drops;
+  }
   s.tcp_connections = impl_->tcp_connections;
   return s;
 }

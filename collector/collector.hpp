@@ -4,7 +4,7 @@
 // UDP: every datagram is one NetFlow v5/v9 or IPFIX message. Datagrams are read in
 // recvmmsg() bursts of kBurst into buffers allocated once (64 KiB each, so no datagram
 // is cut; one that was anyway is counted as truncated); SO_RXQ_OVFL reports how many
-// the kernel dropped because the receive buffer was full. TCP (IPFIX only, RFC 7011
+// the kernel dropped because the receive buffer was full (and SO_MEMINFO at the end). TCP (IPFIX only, RFC 7011
 // 10.4): each connection is a byte stream of messages framed by their length field.
 // Records of a burst go to the sink in one write_burst(); the sink is flushed every
 // flush interval. run() returns when `stop` is set (the tool's SIGINT/SIGTERM
