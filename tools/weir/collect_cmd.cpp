@@ -14,6 +14,7 @@
 #include "collector/collector.hpp"
 #include "exporters/flow_sink.hpp"
 #include "exporters/sink_registry.hpp"
+#include "kafka/kafka_destination.hpp"
 #include "tools/weir/cli.hpp"
 #include "tools/weir/exit_codes.hpp"
 #include "tools/weir/subcommands.hpp"
@@ -154,6 +155,7 @@ int fail(const Status& s) {
 }  // namespace
 
 int collect_main(int argc, char** argv) {
+  register_kafka_destination();
   Args args;
   try {
     args = parse(std::vector<std::string>(argv + 1, argv + argc));
