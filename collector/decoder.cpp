@@ -721,7 +721,8 @@ void MessageDecoder::Impl::record_done(Domain& d, RecordScratch& s, FlowRecord& 
         case kDelta: ns = ctx.export_ns >= v * 1000 ? ctx.export_ns - v * 1000 : 0; break;
         default: break;
       }
-      have[dir][e] = true;
+      // 0 is "no packet in this direction" (weir's reverse times of a one-way flow).
+      have[dir][e] = ns != 0;
       tns[dir][e] = ns;
     }
   }
