@@ -2,10 +2,11 @@
 // Collector and scale-out throughput in records/s (items/s), side by side:
 //   BM_Decode/FORMAT      decoding alone: weir's own IPFIX / NetFlow v9 / v5 datagrams
 //                         (made by its sinks, captured once) into FlowRecords
-//   BM_CollectUdp/FORMAT  the same datagrams over localhost UDP into a Collector (its
-//                         recvmmsg loop, decode, a sink that counts): a sender thread
-//                         blasts with sendmmsg; counters: records received, loss_pct
-//                         (records the kernel dropped: receive buffer full)
+//   BM_CollectUdp/FORMAT/RCVBUF
+//                         the same datagrams over localhost UDP into a Collector (its
+//                         recvmmsg loop, decode, a sink that counts): the benchmark thread
+//                         blasts them with sendmmsg; counters: loss_pct (records the
+//                         kernel dropped: receive buffer full), socket_drops (datagrams)
 //   BM_Kafka              JSON records into librdkafka's mock cluster, delivered
 //   BM_Sink/FORMAT        CSV and flow-tools sinks into /dev/null, for scale
 // Machines differ: compare the rows of one run. On a 2-core machine the UDP sender and
@@ -159,7 +160,11 @@ void BM_CollectUdp(benchmark::State& st) {
   const int wake = ::eventfd(0, EFD_NONBLOCK);
   ListenSpec spec;
   (void)parse_listen("udp://127.0.0.1:0", spec);
-  if (Status s = col.open({.listen = {spec}, .flush_interval_ms = 1000, .wake_fd = wake}); !s) {
+  // range(1): the receive buffer: 0 = weir collect's default (32 MiB asked), else bytes
+  // (212992 = Linux's default net.core.rmem_max: what an unprivileged collector gets).
+  CollectorConfig cfg{.listen = {spec}, .flush_interval_ms = 1000, .wake_fd = wake};
+  if (st.range(1) != 0) cfg.rcvbuf_bytes = static_cast<int>(st.range(1));
+  if (Status s = col.open(cfg); !s) {
     st.SkipWithError(s.message.c_str());
     return;
   }
@@ -212,7 +217,7 @@ void BM_CollectUdp(benchmark::State& st) {
   st.counters["socket_drops"] = static_cast<double>(col.stats().socket_drops);
   st.counters["rcvbuf_KiB"] = col.rcvbuf_bytes() / 1024.0;
 }
-BENCHMARK(BM_CollectUdp)->DenseRange(0, 2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CollectUdp)->ArgsProduct({{0, 1, 2}, {0, 212992}})->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_Kafka(benchmark::State& st) {
   register_kafka_destination();
