@@ -267,23 +267,6 @@ std::string exporter_address_text(const ExporterAddress& a) {
   return buf;
 }
 
-void DecodeCounters::add(const DecodeCounters& o) noexcept {
-  messages += o.messages;
-  bytes += o.bytes;
-  records += o.records;
-  options_records += o.options_records;
-  templates += o.templates;
-  templates_changed += o.templates_changed;
-  templates_withdrawn += o.templates_withdrawn;
-  sets_without_template += o.sets_without_template;
-  sets_decoded_late += o.sets_decoded_late;
-  sets_dropped += o.sets_dropped;
-  sequence_lost += o.sequence_lost;
-  sequence_resets += o.sequence_resets;
-  missing_init_time += o.missing_init_time;
-  for (std::size_t i = 0; i < kNumMalformed; ++i) malformed[i] += o.malformed[i];
-}
-
 struct MessageDecoder::Impl {
   Limits limits;
   DecodeCounters total;

@@ -61,7 +61,6 @@ struct DecodeCounters {
     for (uint64_t m : malformed) n += m;
     return n;
   }
-  void add(const DecodeCounters& o) noexcept;
 };
 
 struct ExporterStats {

@@ -121,14 +121,16 @@ void BM_Decode(benchmark::State& st) {
   std::vector<FlowRecord> out;
   out.reserve(4096);
   const ExporterAddress from{};
-  uint64_t n = 0;
+  uint64_t n = 0, bytes = 0;
   std::size_t i = 0;
   for (auto _ : st) {
     out.clear();
     dec.decode(from, dg[i], out);
     n += out.size();
+    bytes += dg[i].size();
     if (++i == dg.size()) i = 0;
   }
+  st.counters["wire_bytes_per_record"] = static_cast<double>(bytes) / static_cast<double>(n);
   benchmark::DoNotOptimize(out.data());
   st.SetItemsProcessed(static_cast<int64_t>(n));
   st.SetLabel(kNames[st.range(0)]);
@@ -232,7 +234,7 @@ void BM_Kafka(benchmark::State& st) {
   const std::string url =
       std::string("kafka://") + rd_kafka_mock_cluster_bootstraps(mc) + "/flows" + kQuery[st.range(1)];
   const auto& recs = records();
-  uint64_t n = 0;
+  uint64_t n = 0, bytes = 0;
   for (auto _ : st) {
     std::unique_ptr<FlowSink> sink;
     if (Status s = open_sink({.path = url, .format = OutputFormat::json}, sink); !s) {
@@ -246,7 +248,9 @@ void BM_Kafka(benchmark::State& st) {
       break;
     }
     n += recs.size();
+    bytes += sink->stats().bytes;
   }
+  st.counters["message_bytes_per_record"] = n ? static_cast<double>(bytes) / static_cast<double>(n) : 0;
   st.SetItemsProcessed(static_cast<int64_t>(n));
   st.SetLabel("json, mock brokers: " + std::to_string(st.range(0)) + " " + kQuery[st.range(1)]);
   rd_kafka_mock_cluster_destroy(mc);

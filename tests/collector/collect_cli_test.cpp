@@ -24,16 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::Process;
 
-void send_udp(uint16_t port, const std::vector<uint8_t>& m) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::close(fd);
-}
-
 // n IPv4 TCP flows (and one IPv6 one) in one IPFIX message, with its templates.
 std::vector<uint8_t> flows(uint16_t n) {
   test::NfMsg m = test::NfMsg::ipfix(1'700'000'000, 0, 3);
@@ -85,7 +75,7 @@ class CollectCli : public ::testing::Test {
 TEST_F(CollectCli, SigintFlushesTheOutputAndExitsZero) {
   uint16_t port;
   auto p = collect(port, {"-o", file("flows.csv"), "--stats-json", file("stats.json")});
-  send_udp(port, flows(5));
+  test::send_udp(port, flows(5));
   std::this_thread::sleep_for(300ms);
   p->signal(SIGINT);
   ASSERT_EQ(p->wait(), 0) << test::slurp(file("err.txt"));
@@ -103,7 +93,7 @@ TEST_F(CollectCli, SigintFlushesTheOutputAndExitsZero) {
 TEST_F(CollectCli, SigtermFinishesAFlowToolsFileThatCatReads) {
   uint16_t port;
   auto p = collect(port, {"-F", "flowtools", "-o", file("flows.ft"), "-q"});
-  send_udp(port, flows(4));
+  test::send_udp(port, flows(4));
   std::this_thread::sleep_for(300ms);
   p->signal(SIGTERM);
   ASSERT_EQ(p->wait(), 0) << test::slurp(file("err.txt"));
@@ -119,7 +109,7 @@ TEST_F(CollectCli, SigtermFinishesAFlowToolsFileThatCatReads) {
 TEST_F(CollectCli, StopsByItselfAfterCountOrDuration) {
   uint16_t port;
   auto p = collect(port, {"-c", "3", "-o", file("c.csv"), "-q"});
-  send_udp(port, flows(5));
+  test::send_udp(port, flows(5));
   ASSERT_EQ(p->wait(5s), 0);
   EXPECT_EQ(test::read_csv_table(file("c.csv")).rows.size(), 3u);
   const auto t0 = std::chrono::steady_clock::now();
@@ -157,7 +147,7 @@ TEST_F(CollectCli, CatTellsTheFileKindsApart) {
   uint16_t port;
   auto p = collect(port, {"-o", file("a.csv"), "-F", "bin", "-o", file("a.bin"), "-F", "flowtools", "-o",
                           file("a.ft"), "-q"});
-  send_udp(port, flows(3));
+  test::send_udp(port, flows(3));
   std::this_thread::sleep_for(300ms);
   p->signal(SIGINT);
   ASSERT_EQ(p->wait(), 0) << test::slurp(file("err.txt"));

@@ -200,19 +200,6 @@ class Interop : public ::testing::Test {
   std::pair<std::vector<Flow>, std::vector<Flow>> export_once(const std::string& capture,
                                                               std::vector<std::string> args,
                                                               const std::string& tag, bool tcp = false) {
-    auto r = export_run(capture, args, tag, tcp);
-    if (!tcp && r.first.empty() && !r.second.empty()) {
-      // nfcapd stored nothing while weir got the export: run once more (an nfcapd
-      // hiccup, not weir's doing; a second miss fails the comparison).
-      std::fprintf(stderr, "nfcapd stored no flows for %s; running the export again\n", tag.c_str());
-      r = export_run(capture, args, tag, tcp);
-    }
-    return r;
-  }
-
-  std::pair<std::vector<Flow>, std::vector<Flow>> export_run(const std::string& capture,
-                                                             std::vector<std::string> args,
-                                                             const std::string& tag, bool tcp) {
     const fs::path d = dir_ / (tag + "-" + std::to_string(++runs_));
     fs::create_directories(d / "nf");
     const uint16_t nf_port = test::free_port(), weir_port = test::free_port(tcp ? SOCK_STREAM : SOCK_DGRAM),
@@ -222,8 +209,7 @@ class Interop : public ::testing::Test {
                  "", (d / "weir.err").string());
     std::unique_ptr<Process> nfcapd;
     if (!tcp)
-      // -t 86400: no file rotation during the run (seen to lose a run's flows at the
-      // 5-minute boundary).
+      // -t 86400: no file rotation during the run.
       nfcapd = std::make_unique<Process>(std::vector<std::string>{t_.nfcapd, "-w", (d / "nf").string(), "-p",
                                                                   std::to_string(nf_port), "-b", "127.0.0.1",
                                                                   "-t", "86400"},

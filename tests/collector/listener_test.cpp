@@ -18,6 +18,7 @@
 
 #include "collector/collector.hpp"
 #include "support/netflow_builder.hpp"
+#include "support/process.hpp"
 
 namespace weir {
 namespace {
@@ -99,17 +100,6 @@ ListenSpec listen(const std::string& s) {
   return l;
 }
 
-void send_udp(uint16_t port, const std::vector<uint8_t>& m) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
-            static_cast<ssize_t>(m.size()));
-  ::close(fd);
-}
-
 std::vector<uint8_t> ipfix_flows(uint32_t seq, uint16_t n, bool with_template = true) {
   NfMsg m = NfMsg::ipfix(1'700'000'000, seq, 1);
   if (with_template) m.set(2).tmpl(256, {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {2, 4}, {1, 4}}).end_set();
@@ -142,16 +132,16 @@ TEST(CollectorUdp, DatagramsBecomeRecordsFromEveryVersion) {
   Running r({.listen = {listen("udp://127.0.0.1:0")}, .flush_interval_ms = 20});
   ASSERT_TRUE(r.status_) << r.status_.message;
   const uint16_t port = port_of(r.col.bound()[0]);
-  send_udp(port, ipfix_flows(0, 3));
+  test::send_udp(port, ipfix_flows(0, 3));
   NfMsg v5 = NfMsg::v5(1, 1000, 1'700'000'000, 0, 0);
   test::v5_record(v5, {10, 1, 1, 1}, {10, 2, 2, 2}, 5, 500, 900, 950, 1, 2, 0, 17, 0);
-  send_udp(port, v5.done());
+  test::send_udp(port, v5.done());
   NfMsg v9 = NfMsg::v9(2, 1000, 1'700'000'000, 0, 7);
   v9.set(0).tmpl(300, {{8, 4}, {12, 4}, {2, 4}}).end_set();
   v9.set(300).ipv4(1, 1, 1, 1).ipv4(2, 2, 2, 2).u32(9).end_set();
-  send_udp(port, v9.done());
-  send_udp(port, {0xde, 0xad});  // garbage
-  send_udp(port, {});            // zero-length datagram
+  test::send_udp(port, v9.done());
+  test::send_udp(port, {0xde, 0xad});  // garbage
+  test::send_udp(port, {});            // zero-length datagram
   ASSERT_TRUE(r.wait_records(5));
   std::this_thread::sleep_for(100ms);
   r.stop();
@@ -170,8 +160,8 @@ TEST(CollectorUdp, StopsAfterExactlyMaxRecords) {
   Running r({.listen = {listen("udp://127.0.0.1:0")}, .max_records = 7});
   ASSERT_TRUE(r.status_);
   const uint16_t port = port_of(r.col.bound()[0]);
-  send_udp(port, ipfix_flows(0, 5));
-  send_udp(port, ipfix_flows(5, 5, false));
+  test::send_udp(port, ipfix_flows(0, 5));
+  test::send_udp(port, ipfix_flows(5, 5, false));
   r.join();  // returns by itself
   EXPECT_EQ(r.sink.count(), 7u);
 }
@@ -182,7 +172,7 @@ TEST(CollectorUdp, KernelDropsAreReported) {
   ASSERT_TRUE(r.status_);
   const uint16_t port = port_of(r.col.bound()[0]);
   const std::vector<uint8_t> m = ipfix_flows(0, 20);
-  for (int i = 0; i < 400; ++i) send_udp(port, m);
+  for (int i = 0; i < 400; ++i) test::send_udp(port, m);
   r.go();
   ASSERT_TRUE(r.wait_records(20));
   std::this_thread::sleep_for(100ms);

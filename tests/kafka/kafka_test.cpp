@@ -214,16 +214,6 @@ TEST_F(Kafka, BrokersGoingAwayFailTheRunInBoundedTime) {
   EXPECT_EQ(sink->stats().messages_lost, 40u);  // the ten before the outage were delivered
 }
 
-void send_udp(uint16_t port, const std::vector<uint8_t>& m) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::close(fd);
-}
-
 TEST_F(Kafka, CollectorWritesToKafkaAndSigintDelivers) {
   const char* bin = std::getenv("WEIR_BIN");
   if (!bin) GTEST_SKIP() << "WEIR_BIN not set (meson test sets it)";
@@ -240,7 +230,7 @@ TEST_F(Kafka, CollectorWritesToKafkaAndSigintDelivers) {
   m.set(256);
   for (int i = 0; i < 40; ++i) m.ipv4(10, 0, 0, 1).ipv4(10, 0, 0, 2).u16(3000 + i).u16(53).u8(17).u32(1);
   m.end_set();
-  send_udp(port, m.done());
+  test::send_udp(port, m.done());
   std::this_thread::sleep_for(300ms);
   p.signal(SIGINT);
   EXPECT_EQ(p.wait(), 0) << test::slurp(err);
