@@ -174,5 +174,37 @@ TEST_F(CollectCli, CatTellsTheFileKindsApart) {
   EXPECT_EQ(run({"cat", "--input-format", "xml", file("junk")}), 2);
 }
 
+TEST_F(CollectCli, ReExportsIpfixWithTheExportOptions) {
+  // collector A re-exports what it receives as IPFIX to collector B.
+  const uint16_t b_port = test::free_port();
+  Process b({weir_, "collect", "-l", "udp://127.0.0.1:" + std::to_string(b_port), "-o", file("b.csv"),
+             "--stats-json", file("b.json"), "-q"},
+            "", file("b.err"));
+  ASSERT_TRUE(test::wait_bound(b_port));
+  uint16_t a_port;
+  auto a = collect(a_port, {"-F", "ipfix", "-o", "udp://127.0.0.1:" + std::to_string(b_port), "--mtu", "600",
+                            "--observation-domain", "9", "--template-refresh", "30", "--rcvbuf", "100000",
+                            "--flush-interval", "0.05"});
+  test::send_udp(a_port, flows(20));
+  std::this_thread::sleep_for(400ms);
+  a->signal(SIGINT);
+  ASSERT_EQ(a->wait(), 0) << test::slurp(file("err.txt"));
+  EXPECT_NE(test::slurp(file("err.txt")).find("UDP receive buffer 200000 bytes"), std::string::npos)
+      << test::slurp(file("err.txt"));
+  std::this_thread::sleep_for(200ms);
+  b.signal(SIGINT);
+  ASSERT_EQ(b.wait(), 0) << test::slurp(file("b.err"));
+  EXPECT_EQ(test::read_csv_table(file("b.csv")).rows.size(), 21u);
+  const std::string j = test::slurp(file("b.json"));
+  EXPECT_NE(j.find("\"domain\": 9"), std::string::npos) << j;  // --observation-domain
+  const auto num = [&](const std::string& key) {
+    const auto at = j.find("\"" + key + "\": ");
+    return at == std::string::npos ? 0ull : std::stoull(j.substr(at + key.size() + 4));
+  };
+  ASSERT_GT(num("messages"), 0u);
+  EXPECT_LE(num("bytes") / num("messages"), 600u - 28u);  // --mtu: within 600 bytes of IP
+  EXPECT_GT(num("messages"), 3u);
+}
+
 }  // namespace
 }  // namespace weir
