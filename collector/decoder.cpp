@@ -273,15 +273,21 @@ struct MessageDecoder::Impl {
   std::unordered_map<DomainKey, Domain, DomainKeyHash> domains;
   uint64_t next_flow_id = 0;
 
-  Domain& domain(const ExporterAddress& from, uint16_t version, uint32_t id) {
+  // The exporter domain's state, or nullptr (counted) when a new one would pass the
+  // limit: a flood of spoofed source addresses cannot grow the collector without bound.
+  Domain* domain(const ExporterAddress& from, uint16_t version, uint32_t id) {
     DomainKey k{from.addr, id, version, static_cast<uint8_t>(from.v6)};
+    if (domains.size() >= limits.max_exporters && !domains.count(k)) {
+      ++total.malformed[static_cast<std::size_t>(Malformed::exporter_limit)];
+      return nullptr;
+    }
     auto [it, fresh] = domains.try_emplace(k);
     if (fresh) {
       it->second.st.address = exporter_address_text(from);
       it->second.st.version = version;
       it->second.st.domain = id;
     }
-    return it->second;
+    return &it->second;
   }
 
   void bad(DecodeCounters* d, Malformed m) {
@@ -324,8 +330,7 @@ const DecodeCounters& MessageDecoder::totals() const noexcept { return impl_->to
 
 void MessageDecoder::count_malformed(const ExporterAddress& from, Malformed why) {
   // Attributed to the exporter's address alone: no header was read.
-  Domain& d = impl_->domain(from, 0, 0);
-  impl_->bad(&d.st.c, why);
+  if (Domain* d = impl_->domain(from, 0, 0)) impl_->bad(&d->st.c, why);
 }
 
 void MessageDecoder::decode(const ExporterAddress& from, std::span<const uint8_t> m,
@@ -344,15 +349,17 @@ void MessageDecoder::decode(const ExporterAddress& from, std::span<const uint8_t
 void MessageDecoder::Impl::decode_v5(const ExporterAddress& from, std::span<const uint8_t> m,
                                      std::vector<FlowRecord>& out) {
   if (m.size() < nfv5::kHeaderBytes) {
-    Domain& d = domain(from, kVersionV5, 0);
-    return bad(&d.st.c, Malformed::too_short);
+    if (Domain* d = domain(from, kVersionV5, 0)) bad(&d->st.c, Malformed::too_short);
+    return;
   }
   const uint8_t* h = m.data();
   const uint16_t count = be16(h + 2);
   const uint32_t uptime = be32(h + 4);
   const uint64_t export_ns = uint64_t{be32(h + 8)} * 1'000'000'000ull + be32(h + 12);
   const uint32_t seq = be32(h + 16);
-  Domain& d = domain(from, kVersionV5, uint32_t{h[20]} << 8 | h[21]);
+  Domain* dp = domain(from, kVersionV5, uint32_t{h[20]} << 8 | h[21]);
+  if (!dp) return;
+  Domain& d = *dp;
   if (nfv5::kHeaderBytes + std::size_t{count} * nfv5::kRecordBytes > m.size())
     return bad(&d.st.c, Malformed::length_mismatch);
   ++d.st.c.messages, ++total.messages;
@@ -376,8 +383,8 @@ void MessageDecoder::Impl::decode_templated(const ExporterAddress& from, std::sp
   const bool v9 = version == kVersionV9;
   const std::size_t hdr = v9 ? kV9HeaderBytes : kIpfixHeaderBytes;
   if (m.size() < hdr) {
-    Domain& d = domain(from, version, 0);
-    return bad(&d.st.c, Malformed::too_short);
+    if (Domain* d = domain(from, version, 0)) bad(&d->st.c, Malformed::too_short);
+    return;
   }
   MsgCtx ctx;
   ctx.version = version;
@@ -393,7 +400,9 @@ void MessageDecoder::Impl::decode_templated(const ExporterAddress& from, std::sp
     seq = be32(h + 8);
     dom = be32(h + 12);
   }
-  Domain& d = domain(from, version, dom);
+  Domain* dp = domain(from, version, dom);
+  if (!dp) return;
+  Domain& d = *dp;
   if (!v9 && be16(h + 2) != m.size()) return bad(&d.st.c, Malformed::length_mismatch);
   ++d.st.c.messages, ++total.messages;
   d.st.c.bytes += m.size(), total.bytes += m.size();

@@ -48,6 +48,7 @@ class MessageDecoder {
   struct Limits {
     std::size_t max_pending_sets = 64;          // per exporter domain
     std::size_t max_pending_bytes = 256 * 1024;  // per exporter domain
+    std::size_t max_exporters = 65536;           // exporter domains kept (then: exporter_limit)
   };
   MessageDecoder();
   explicit MessageDecoder(const Limits& limits);

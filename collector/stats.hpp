@@ -27,15 +27,16 @@ enum class Malformed : uint8_t {
   template_bad_field, // field length 0, or variable length in NetFlow v9
   record_past_set,    // a variable-length record runs past its set
   tcp_framing,        // IPFIX over TCP: message length < 16 or version not 10
+  exporter_limit,     // from a new exporter domain past MessageDecoder::Limits::max_exporters
 };
-inline constexpr std::size_t kNumMalformed = 13;
+inline constexpr std::size_t kNumMalformed = 14;
 
 constexpr std::string_view malformed_name(Malformed m) noexcept {
   constexpr std::array<std::string_view, kNumMalformed> names = {
       "zero_length",        "too_short",       "bad_version",        "truncated",
       "length_mismatch",    "set_too_short",   "set_past_end",       "template_truncated",
       "template_bad_id",    "template_no_fields", "template_bad_field", "record_past_set",
-      "tcp_framing"};
+      "tcp_framing",        "exporter_limit"};
   return names[static_cast<std::size_t>(m)];
 }
 

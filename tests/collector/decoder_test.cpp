@@ -271,6 +271,18 @@ TEST(DecoderIpfix, MissingTemplateIsDroppedAndCountedAtTheEnd) {
   EXPECT_EQ(d.totals().sets_dropped, 1u);
 }
 
+TEST(DecoderMalformed, ExporterDomainsAreBounded) {
+  MessageDecoder d(MessageDecoder::Limits{.max_exporters = 3});
+  for (uint8_t a = 0; a < 5; ++a) {
+    NfMsg m = NfMsg::ipfix(1, 0, 0);
+    m.set(2).tmpl(256, {{7, 2}}).end_set();
+    run(d, m.done(), a);
+  }
+  EXPECT_EQ(d.stats().exporters.size(), 3u);
+  EXPECT_EQ(bad(d, Malformed::exporter_limit), 2u);
+  EXPECT_EQ(d.totals().messages, 3u);
+}
+
 TEST(DecoderIpfix, PendingSetsAreBounded) {
   MessageDecoder d(MessageDecoder::Limits{.max_pending_sets = 3, .max_pending_bytes = 1 << 20});
   for (int i = 0; i < 10; ++i) {
