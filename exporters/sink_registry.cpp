@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "exporters/detail/sinks.hpp"
+#include "exporters/flowtools.hpp"
 
 namespace weir {
 
@@ -27,6 +28,8 @@ std::vector<SinkFormat>& formats() {
        detail::open_netflow9_sink},
       {"netflow5", "nf5 v5", "NetFlow v5, IPv4 only, one record per direction", kDatagram,
        detail::open_netflow5_sink},
+      {"flowtools", "flow-tools", "flow-tools file (v5 records, zlib; IPv6 not exported)", kStream,
+       open_flowtools_sink},
   };
   return table;
 }

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Output: a text stream to a file or standard output over exporters' OutputFile (written
-// under a temporary name and renamed when complete; "-" is stdout). put() appends;
+// Output: a text stream to a file or standard output over an exporters Destination (a file is
+// written under a temporary name and renamed when complete; "-" is stdout). put() appends;
 // flush() hands what was put to the kernel (the text report flushes once per interval,
 // so a live report shows each interval as it ends). Errors are sticky and carry
 // Origin::output.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
-#include "exporters/detail/output_file.hpp"
+#include "exporters/destination.hpp"
 
 namespace weir::report {
 
@@ -23,7 +24,7 @@ class Output {
   Status error() const;
 
  private:
-  detail::OutputFile file_;
+  std::unique_ptr<Destination> file_;
   Status err_;
 };
 

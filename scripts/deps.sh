@@ -4,7 +4,9 @@ set -euo pipefail
 pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqueue-dev
       libgtest-dev libbenchmark-dev python3 zlib1g-dev libzstd-dev liburing-dev
       # exporters' interoperability tests: nfcapd/nfdump, tshark, libfixbuf
-      nfdump tshark libfixbuf-dev)
+      nfdump tshark libfixbuf-dev
+      zlib1g-dev librdkafka-dev   # flow-tools files, kafka://
+      softflowd)                  # collector interop tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -25,6 +25,7 @@ constexpr Subcommand kSubcommands[] = {
     {"gen", gen_main, "write a synthetic capture with exact ground truth"},
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
     {"report", report_main, "interval reports of connections per destination (SENSS, tcpstat)"},
+    {"collect", collect_main, "receive NetFlow v5/v9 and IPFIX, write weir's formats"},
 };
 
 // The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly

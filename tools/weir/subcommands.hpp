@@ -16,5 +16,6 @@ int cat_main(int argc, char** argv);
 int gen_main(int argc, char** argv);
 int bench_main(int argc, char** argv);
 int report_main(int argc, char** argv);
+int collect_main(int argc, char** argv);
 
 }  // namespace weir
