@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages weir builds with, if any is missing. Idempotent.
 set -euo pipefail
+# libdpdk-dev: the DPDK capture backend (-Ddpdk=enabled; PMDs net_pcap, net_af_packet).
+# iproute2, ethtool, tcpreplay: the live-capture tests (veth in a network namespace);
+# tcpdump: the baseline of bench/live/run.sh.
 pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqueue-dev
-      libgtest-dev libbenchmark-dev python3)
+      libgtest-dev libbenchmark-dev python3 libdpdk-dev iproute2 ethtool tcpreplay tcpdump)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
