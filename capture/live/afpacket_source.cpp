@@ -254,7 +254,7 @@ Status open_socket(const CaptureSpec& spec, const Ring& ring, int ifindex, OpenS
     const bool perm = errno == EPERM || errno == EACCES;
     return {Errc::io_error, Origin::input,
             where + "cannot open a packet socket: " + errno_text() +
-                (perm ? " (live capture needs root or CAP_NET_RAW)" : "")};
+                (perm ? " (live capture needs root or CAP_NET_RAW: setcap cap_net_raw=eip weir)" : "")};
   }
   int version = TPACKET_V3;
   if (setsockopt(s.fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) {

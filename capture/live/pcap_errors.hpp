@@ -20,8 +20,7 @@ inline Status pcap_activate_error(pcap_t* p, int rc, const std::string& interfac
     case PCAP_ERROR_PERM_DENIED:
       return {Errc::io_error, Origin::input,
               "cannot capture on " + interface + ": " + detail +
-                  " (live capture needs root or CAP_NET_RAW, e.g. "
-                  "setcap cap_net_raw,cap_net_admin=eip weir)"};
+                  " (live capture needs root or CAP_NET_RAW: setcap cap_net_raw=eip weir)"};
     case PCAP_ERROR_IFACE_NOT_UP:
       return {Errc::io_error, Origin::input, "interface " + interface + " is down"};
     default:
