@@ -6,7 +6,7 @@
 // Driven by bench/live/run.sh (veth + tcpreplay --topspeed); the engine's `weir -i`
 // replaces it once it exists.
 //
-//   live_bench -i afpacket:wrx -w 2 [--shard l3] [-B KiB] [--eal 'ARGS'] [--compare FILE]
+//   live_bench -i afpacket:wrx -w 2 [--shard host|flow] [-B KiB] [--eal 'ARGS'] [--compare FILE]
 //              [--ready-file PATH] [--idle-exit-ms 1500] [--max-wait-s 120]
 #include <xxhash.h>
 
@@ -77,7 +77,7 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
 int usage(const char* why) {
-  std::fprintf(stderr, "live_bench: %s\nusage: live_bench -i SPEC [-w N] [--shard l3] [-B KiB] "
+  std::fprintf(stderr, "live_bench: %s\nusage: live_bench -i SPEC [-w N] [--shard host|flow] [-B KiB] "
                "[--eal ARGS] [--compare FILE] [--ready-file PATH] [--idle-exit-ms MS] "
                "[--max-wait-s S]\n", why);
   return 2;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     if (a == "-i") spec.interface = next();
     else if (a == "-w") spec.queues = static_cast<uint32_t>(std::stoul(next()));
     else if (a == "-B") spec.buffer_kib = static_cast<uint32_t>(std::stoul(next()));
-    else if (a == "--shard") spec.shard = next() == "l3" ? RssFields::l3 : RssFields::l3_l4;
+    else if (a == "--shard") spec.shard = next() == "flow" ? RssFields::l3_l4 : RssFields::l3;
     else if (a == "--eal") spec.eal_args = next();
     else if (a == "--compare") compare = next();
     else if (a == "--ready-file") ready_file = next();

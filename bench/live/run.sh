@@ -36,8 +36,8 @@ eal="--no-huge --no-pci --no-shconf --no-telemetry -l 0 -m 1024 --log-level=noti
 afp_vdev="net_af_packet0,iface=wrx,qpairs=2,framecnt=32768"
 specs=("pcap|-i wrx"
        "afpacket -w 1|-i afpacket:wrx -w 1"
-       "afpacket -w 2|-i afpacket:wrx -w 2"
-       "afpacket -w 2 --shard l3|-i afpacket:wrx -w 2 --shard l3")
+       "afpacket -w 2 (host-pair fanout)|-i afpacket:wrx -w 2"
+       "afpacket -w 2 --shard flow (PACKET_FANOUT_HASH)|-i afpacket:wrx -w 2 --shard flow")
 if ! grep -q "WEIR_HAVE_DPDK 1" "$build/weir_config.h"; then
   echo "bench/live: built without DPDK: no dpdk rows" >&2
 else
@@ -123,7 +123,7 @@ for n in names:
                  f"{m['kernel_drops']:,} | {m.get('flows_split', 0)} | {exact} |")
 lines += ["", "Commands (per run):", "", "```",
           "scripts/netns-veth.sh up NS",
-          "ip netns exec NS build/bench/live/live_bench -i SPEC [-w N] [--shard l3] [--eal ARGS] --compare FILE --idle-exit-ms 2000 &",
+          "ip netns exec NS build/bench/live/live_bench -i SPEC [-w N] [--shard flow] [--eal ARGS] --compare FILE --idle-exit-ms 2000 &",
           "ip netns exec NS tcpreplay --topspeed -i wtx FILE",
           "ip netns exec NS tcpdump -i wrx -n -w /dev/null [-B 32768]   # baseline, stopped with SIGINT",
           "```", "", "Raw rows (JSON, one per run):", "", "```"]

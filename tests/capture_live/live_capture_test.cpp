@@ -146,7 +146,7 @@ TEST(LiveCapture, KernelFilterEqualsFileFilter) {
       spec.filter = c.filter;
       auto sources = open_or_fail(spec);
       ASSERT_EQ(sources.size(), 1u);
-      EXPECT_TRUE(sources[0]->filters_in_kernel());
+      EXPECT_TRUE(sources[0]->applies_filter());
       const Received got = receive(sources, [&] { ns.replay(capture(c.rel)); }, want.packets);
       expect_same(got.total(), want, std::string(iface) + " " + c.rel + " '" + c.filter + "'");
     }

@@ -99,7 +99,7 @@ class Meter {
 // weir's file path on `path`: FileSource, the filter (if any) as the engine runs it,
 // Decoder; with queues > 1, each packet counted on the queue the software RSS names.
 inline std::vector<Counts> file_counts_per_queue(const std::string& path, uint32_t queues,
-                                                 RssFields fields = RssFields::l3_l4,
+                                                 RssFields fields = RssFields::l3,
                                                  const std::string& filter = "") {
   FileSourceConfig cfg;
   cfg.paths = {path};
@@ -127,7 +127,7 @@ inline std::vector<Counts> file_counts_per_queue(const std::string& path, uint32
 }
 
 inline Counts file_counts(const std::string& path, const std::string& filter = "") {
-  return file_counts_per_queue(path, 1, RssFields::l3_l4, filter).at(0);
+  return file_counts_per_queue(path, 1, RssFields::l3, filter).at(0);
 }
 
 // ---- driving live sources ----------------------------------------------------------
