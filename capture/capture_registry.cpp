@@ -3,8 +3,14 @@
 
 #include <algorithm>
 
+#include "capture/live/afpacket_source.hpp"
+#include "capture/live/pcap_source.hpp"
 #include "capture/pcap_file/file_source.hpp"
 #include "capture/shard_source.hpp"
+#include "weir_config.h"
+#if WEIR_HAVE_DPDK
+#include "capture/live/dpdk_source.hpp"
+#endif
 
 namespace weir {
 
@@ -29,6 +35,11 @@ Status open_files(const CaptureSpec& spec, std::vector<std::unique_ptr<PacketSou
 const std::vector<CaptureBackend>& capture_backends() {
   static const std::vector<CaptureBackend> backends = {
       {"file", "", false, open_files},
+      {"pcap", "", true, open_pcap_live},
+      {"afpacket", "afpacket:", true, open_afpacket},
+#if WEIR_HAVE_DPDK
+      {"dpdk", "dpdk:", true, open_dpdk},
+#endif
   };
   return backends;
 }
@@ -44,12 +55,25 @@ Status open_capture(const CaptureSpec& spec, std::vector<std::unique_ptr<PacketS
     if (p.empty()) {
       fallback = &b;
     } else if (i.compare(0, p.size(), p) == 0) {
-      return b.open(spec, out);
+      // The backend sees the interface without its prefix.
+      CaptureSpec s = spec;
+      s.interface = i.substr(p.size());
+      return b.open(s, out);
     }
+  }
+  if (i.compare(0, 5, "dpdk:") == 0) {
+    return {Errc::unsupported, Origin::config,
+            "-i " + i + ": this weir was built without DPDK (meson setup -Ddpdk=enabled)"};
   }
   if (fallback) return fallback->open(spec, out);
   return {Errc::unsupported, Origin::config,
           "live capture (-i " + i + ") is not built into this weir"};
+}
+
+void close_capture_backends() noexcept {
+#if WEIR_HAVE_DPDK
+  dpdk_cleanup();
+#endif
 }
 
 }  // namespace weir

@@ -75,6 +75,11 @@ class PacketSource {
   // Position of each packet of the last burst in a shared input (a file sharded across
   // queues), or nullptr: the engine numbers packets itself.
   virtual const uint64_t* burst_indices() const noexcept { return nullptr; }
+  // Live sources: a packet may be handed out up to this long after its timestamp (the
+  // kernel holds a partly filled ring block until its timeout). A worker that advances
+  // its clock with wall time while idle can keep it this far behind the wall clock, so
+  // packets still in the kernel do not arrive "in the past".
+  virtual uint64_t delivery_delay_ns() const noexcept { return 0; }
 };
 
 }  // namespace weir

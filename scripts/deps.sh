@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages weir builds with, if any is missing. Idempotent.
 set -euo pipefail
+# libdpdk-dev: the DPDK capture backend (-Ddpdk=enabled; PMDs net_pcap, net_af_packet).
+# iproute2, ethtool, tcpreplay: the live-capture tests (veth in a network namespace);
+# tcpdump: the baseline of bench/live/run.sh.
 pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqueue-dev
       libgtest-dev libbenchmark-dev python3 zlib1g-dev libzstd-dev liburing-dev
       # exporters' interoperability tests: nfcapd/nfdump, tshark, libfixbuf
       nfdump tshark libfixbuf-dev
       zlib1g-dev librdkafka-dev   # flow-tools files, kafka://
-      softflowd)                  # collector interop tests
+      softflowd
+      libdpdk-dev iproute2 ethtool tcpreplay tcpdump)                  # collector interop tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
