@@ -24,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
     {"cat", cat_main, "print a flow file as CSV"},
     {"gen", gen_main, "write a synthetic capture with exact ground truth"},
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
+    {"flows", flows_main, "list the unidirectional flows of a capture with FlowIDs (pcap_flow)"},
+    {"extract", extract_main, "a flow's packets, or TCP/UDP streams reassembled, into files (pcap_flow)"},
 };
 
 // The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly

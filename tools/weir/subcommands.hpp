@@ -15,5 +15,7 @@ struct Subcommand {
 int cat_main(int argc, char** argv);
 int gen_main(int argc, char** argv);
 int bench_main(int argc, char** argv);
+int flows_main(int argc, char** argv);
+int extract_main(int argc, char** argv);
 
 }  // namespace weir
