@@ -38,6 +38,19 @@ UniKey reverse(const UniKey& k) noexcept;
 
 uint64_t uni_hash(const UniKey& k) noexcept;
 
+// k without its MACs: the 5-tuple (and VLAN) alone. The opposite direction of a flow is
+// found by this key, so a reply that came back through another router (other MACs) is
+// still its reverse.
+inline UniKey without_macs(UniKey k) noexcept {
+  k.src_mac = {};
+  k.dst_mac = {};
+  return k;
+}
+
+struct UniKeyHash {
+  std::size_t operator()(const UniKey& k) const noexcept { return static_cast<std::size_t>(uni_hash(k)); }
+};
+
 struct FlowEntry {
   UniKey key;
   std::array<uint8_t, 6> src_mac{};  // of the flow's first packet (shown even with --flow-5tuple)

@@ -54,7 +54,8 @@ void parse_port_range(const std::string& text, Selection& sel) {
 
 void FlowSelector::add_key(const UniKey& k) {
   bool is_new = false;
-  keys_.find_or_add(k, uni_hash(k), is_new);
+  const UniKey t = without_macs(k);
+  keys_.find_or_add(t, uni_hash(t), is_new);
 }
 
 bool FlowSelector::selects(uint32_t id, const UniKey& k) const {
@@ -68,7 +69,9 @@ bool FlowSelector::selects(uint32_t id, const UniKey& k) const {
   if (sel_.all) return true;
   if (sel_.ids.empty() && keys_.size() == 0) return sel_.port_range;  // --port alone
   if (std::binary_search(sel_.ids.begin(), sel_.ids.end(), id)) return true;
-  return keys_.size() != 0 && keys_.find(k, uni_hash(k)) != 0;
+  if (keys_.size() == 0) return false;
+  const UniKey t = without_macs(k);
+  return keys_.find(t, uni_hash(t)) != 0;
 }
 
 namespace {

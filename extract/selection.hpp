@@ -38,14 +38,14 @@ void parse_port_range(const std::string& text, Selection& sel);
 class FlowSelector {
  public:
   explicit FlowSelector(const Selection& sel) : sel_(sel) {}
-  // Keys whose flows are chosen whatever their ID (-d b: the opposite directions).
+  // Keys whose flows are chosen whatever their ID and MACs (-d b: the opposite directions).
   void add_key(const UniKey& k);
   bool selects(uint32_t id, const UniKey& k) const;
   const Selection& selection() const noexcept { return sel_; }
 
  private:
   Selection sel_;
-  FlowIndex keys_;  // used as a set
+  FlowIndex keys_;  // used as a set of keys without MACs
 };
 
 // Reads opt's input until every ID of sel has a flow (or the input ends) and adds each

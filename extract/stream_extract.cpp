@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_map>
 
 #include "extract/flow_listing.hpp"
 #include "extract/frame_fields.hpp"
@@ -13,7 +14,7 @@ namespace weir::extract {
 namespace {
 
 constexpr uint8_t kTcp = 6, kUdp = 17, kSynFlag = 0x02;
-constexpr int8_t kNoSyn = -2;  // wscale_: no SYN seen; -1: SYN without the option
+constexpr int8_t kNoSyn = -2;  // no SYN seen; -1: a SYN without the window-scale option
 
 // Writes a stream's chunks to its file: the 32-byte header (if enabled), then the bytes.
 class FileSink : public ChunkSink {
@@ -48,7 +49,8 @@ class FileSink : public ChunkSink {
 struct Stream {
   uint32_t flow_id = 0;
   uint32_t file = 0;
-  uint32_t reverse_id = 0;  // the opposite direction's FlowID once it has appeared
+  int8_t own_wscale = kNoSyn;   // window-scale shift in this direction's SYN
+  int8_t peer_wscale = kNoSyn;  // ... in the opposite direction's (looked up until seen)
   std::unique_ptr<TcpReassembler> tcp;  // null for UDP
 };
 
@@ -64,7 +66,7 @@ class StreamExtractor : public ScanVisitor {
     }
     if (p.flow_id == 0) return Status::ok();
     const PacketMeta& m = *p.meta;
-    if (m.key.proto == kTcp && (m.tcp_flags & kSynFlag) && !p.layout.fragment) note_syn(p);
+    if (opt_.tcp && m.key.proto == kTcp && (m.tcp_flags & kSynFlag) && !p.layout.fragment) note_syn(p, index);
     if (!p.matched) return Status::ok();
     const uint32_t si = stream_of_[p.flow_id];
     if (si == 0) return Status::ok();
@@ -108,11 +110,7 @@ class StreamExtractor : public ScanVisitor {
 
  private:
   Status new_flow(uint32_t id, FlowIndex& index) {
-    if (stream_of_.size() <= id) {
-      const std::size_t n = std::max<std::size_t>(id + 1, stream_of_.size() * 2);
-      stream_of_.resize(n, 0);
-      wscale_.resize(n, kNoSyn);
-    }
+    if (stream_of_.size() <= id) stream_of_.resize(std::max<std::size_t>(id + 1, stream_of_.size() * 2), 0);
     const FlowEntry& e = index.entry(id);
     const uint8_t proto = e.key.flow.proto;
     const bool tcp = opt_.tcp && proto == kTcp && tcp_sel_.selects(id, e.key);
@@ -134,21 +132,27 @@ class StreamExtractor : public ScanVisitor {
     return Status::ok();
   }
 
-  void note_syn(const ScanPacket& p) {
+  // Every TCP SYN (chosen flow or not: it may be a chosen flow's peer) records its
+  // window-scale option by 5-tuple.
+  void note_syn(const ScanPacket& p, const FlowIndex& index) {
     TcpSegment seg;
     if (locate_tcp(*p.pv, p.layout, seg) != L4Status::ok) return;
-    wscale_[p.flow_id] = seg.wscale;  // -1 when the SYN has no window-scale option
+    syn_wscale_[without_macs(index.entry(p.flow_id).key)] = seg.wscale;
+    if (const uint32_t si = stream_of_[p.flow_id]; si != 0) {
+      Stream& s = streams_[si - 1];
+      s.own_wscale = seg.wscale;
+      s.peer_wscale = kNoSyn;  // a new handshake: look the peer's up again
+    }
   }
 
-  uint32_t scaled_window(const TcpSegment& seg, Stream& s, FlowIndex& index) {
-    const int8_t own = wscale_[s.flow_id];
-    if ((seg.flags & kSynFlag) || own < 0) return seg.window;
-    if (s.reverse_id == 0) {
-      const UniKey r = reverse(index.entry(s.flow_id).key);
-      s.reverse_id = index.find(r, uni_hash(r));
+  uint32_t scaled_window(const TcpSegment& seg, Stream& s, const FlowIndex& index) {
+    if ((seg.flags & kSynFlag) || s.own_wscale < 0) return seg.window;
+    if (s.peer_wscale == kNoSyn) {
+      const auto it = syn_wscale_.find(without_macs(reverse(index.entry(s.flow_id).key)));
+      if (it != syn_wscale_.end()) s.peer_wscale = it->second;
     }
-    if (s.reverse_id != 0 && wscale_[s.reverse_id] == -1) return seg.window;  // peer declined
-    return uint32_t{seg.window} << own;
+    if (s.peer_wscale == -1) return seg.window;  // the peer did not agree to scaling
+    return uint32_t{seg.window} << s.own_wscale;
   }
 
   void tcp_segment(const ScanPacket& p, Stream& s, FlowIndex& index) {
@@ -210,7 +214,7 @@ class StreamExtractor : public ScanVisitor {
   FileSink sink_;
   std::vector<Stream> streams_;
   std::vector<uint32_t> stream_of_;  // by FlowID: index into streams_ + 1, 0 = none
-  std::vector<int8_t> wscale_;       // by FlowID (TCP): the SYN's window-scale shift
+  std::unordered_map<UniKey, int8_t, UniKeyHash> syn_wscale_;  // by 5-tuple: the last SYN's shift
   uint64_t buffered_ = 0;            // out-of-order bytes over all streams
 };
 

@@ -11,8 +11,9 @@
 // fresh, at the flow's first packet, so a direction without payload leaves an empty file.
 //
 // Window in TCP headers: the segment's window shifted by the window-scale option of that
-// direction's SYN (RFC 7323), applied when the SYN carried the option and the peer's SYN,
-// if captured, did too; never to SYN segments; unscaled when the SYN was not captured.
+// direction's SYN (RFC 7323), applied when the SYN carried the option and the peer's SYN
+// (the reverse 5-tuple, whatever its MACs), if captured, did too; never to SYN segments;
+// unscaled when the SYN was not captured.
 //
 // Bounded memory: out-of-order bytes are buffered up to max_buffered_per_stream per
 // direction (then the first hole becomes a counted gap) and max_buffered_total over all

@@ -41,6 +41,7 @@ void TcpReassembler::add(const TcpInput& s, ChunkSink& out) {
   } else if (!started_) {
     if (s.flags & kRst) {  // an RST's sequence number says nothing about the stream's
       marker(s, 0, out);
+      st_.before_start_bytes += s.len;
       return;
     }
     // Mid-stream start: the stream begins at this segment, which is kept.
