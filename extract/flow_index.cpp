@@ -13,10 +13,6 @@ constexpr uint64_t kSeed = 0x77656972'756e6921ull;  // "weiruni!"
 constexpr uint8_t kIcmp = 1, kIcmpv6 = 58;
 }  // namespace
 
-bool operator==(const UniKey& x, const UniKey& y) noexcept {
-  return std::memcmp(&x, &y, sizeof(UniKey)) == 0;
-}
-
 UniKey reverse(const UniKey& k) noexcept {
   UniKey r = k;
   r.flow.addr_a = k.flow.addr_b;

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "engine/base/flow_key.hpp"
@@ -28,7 +29,9 @@ struct UniKey {
   std::array<uint8_t, 6> dst_mac{};
   uint32_t pad = 0;
 
-  friend bool operator==(const UniKey& x, const UniKey& y) noexcept;
+  friend bool operator==(const UniKey& x, const UniKey& y) noexcept {
+    return std::memcmp(&x, &y, sizeof(UniKey)) == 0;
+  }
 };
 static_assert(sizeof(UniKey) == 56);
 
@@ -70,6 +73,12 @@ class FlowIndex {
   uint32_t find_or_add(const UniKey& k, uint64_t hash, bool& is_new);
   // 0 if k has no flow.
   uint32_t find(const UniKey& k, uint64_t hash) const noexcept;
+  // Cache hints for a coming lookup: the slot of hash, then the entry that slot names.
+  void prefetch_slot(uint64_t hash) const noexcept { __builtin_prefetch(&slots_[hash & mask_]); }
+  void prefetch_entry(uint64_t hash) const noexcept {
+    const uint32_t id = slots_[hash & mask_].id;
+    if (id != 0) __builtin_prefetch(&flows_[id - 1]);
+  }
 
   FlowEntry& entry(uint32_t id) noexcept { return flows_[id - 1]; }
   const FlowEntry& entry(uint32_t id) const noexcept { return flows_[id - 1]; }

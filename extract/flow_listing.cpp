@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "extract/time_format.hpp"
@@ -27,38 +29,67 @@ constexpr std::array<const char*, kCols> kCsvNames = {
 constexpr std::array<bool, kCols> kLeft = {false, false, true,  true,  true,  true,  true, false,
                                            false, false, false, false, false, false, false};
 
-using Cells = std::array<std::string, kCols>;
+// A formatted cell in place (no allocation per row): IPv6 text is at most 45 chars.
+struct Cell {
+  char s[48];
+  uint8_t n = 0;
+  std::string_view view() const noexcept { return {s, n}; }
+  void set(std::string_view v) noexcept {
+    n = static_cast<uint8_t>(std::min(v.size(), sizeof s));
+    std::memcpy(s, v.data(), n);
+  }
+  void num(uint64_t v) noexcept { n = static_cast<uint8_t>(std::to_chars(s, s + sizeof s, v).ptr - s); }
+};
+using Cells = std::array<Cell, kCols>;
+
+std::size_t put_mac(const std::array<uint8_t, 6>& m, char* out) noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 6; ++i) {
+    out[3 * i] = kHex[m[i] >> 4];
+    out[3 * i + 1] = kHex[m[i] & 15];
+    if (i < 5) out[3 * i + 2] = ':';
+  }
+  return 17;
+}
+
+std::size_t put_addr(const std::array<uint8_t, 16>& a, uint8_t ip_version, char* out) noexcept {
+  if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a.data(), out, 48)) {
+    out[0] = '?';
+    return 1;
+  }
+  return std::strlen(out);
+}
 
 void cells_of(const FlowEntry& e, uint64_t rank, uint32_t id, bool csv, Cells& c) {
   const FlowKey& k = e.key.flow;
-  c[0] = std::to_string(rank);
-  c[1] = std::to_string(id);
-  c[2] = proto_name(k.proto, k.ip_version);
-  c[3] = mac_text(e.src_mac);
-  c[4] = mac_text(e.dst_mac);
-  c[5] = addr_text(k.addr_a, k.ip_version);
-  c[6] = addr_text(k.addr_b, k.ip_version);
-  c[7] = std::to_string(k.port_a);
-  c[8] = std::to_string(k.port_b);
-  c[9] = std::to_string(k.vlan);
-  c[10] = std::to_string(e.packets);
-  c[11] = std::to_string(e.wire_bytes);
+  c[0].num(rank);
+  c[1].num(id);
+  c[2].set(proto_name(k.proto, k.ip_version));
+  c[3].n = static_cast<uint8_t>(put_mac(e.src_mac, c[3].s));
+  c[4].n = static_cast<uint8_t>(put_mac(e.dst_mac, c[4].s));
+  c[5].n = static_cast<uint8_t>(put_addr(k.addr_a, k.ip_version, c[5].s));
+  c[6].n = static_cast<uint8_t>(put_addr(k.addr_b, k.ip_version, c[6].s));
+  c[7].num(k.port_a);
+  c[8].num(k.port_b);
+  c[9].num(k.vlan);
+  c[10].num(e.packets);
+  c[11].num(e.wire_bytes);
   const uint64_t dur = e.last_ns - e.first_ns;
   if (csv) {
-    c[12] = std::to_string(e.first_ns);
-    c[13] = std::to_string(e.last_ns);
-    c[14] = std::to_string(dur);
+    c[12].num(e.first_ns);
+    c[13].num(e.last_ns);
+    c[14].num(dur);
   } else {
-    c[12] = time_of_day(e.first_ns);
-    c[13] = time_of_day(e.last_ns);
-    c[14] = seconds(dur);
+    c[12].n = static_cast<uint8_t>(put_time_of_day(e.first_ns, c[12].s));
+    c[13].n = static_cast<uint8_t>(put_time_of_day(e.last_ns, c[13].s));
+    c[14].n = static_cast<uint8_t>(put_seconds(dur, c[14].s));
   }
 }
 
 class Writer {
  public:
   explicit Writer(std::FILE* f) : f_(f) { buf_.reserve(kFlush + 512); }
-  void add(const std::string& s) { buf_ += s; }
+  void add(std::string_view s) { buf_ += s; }
   void add(char c) { buf_ += c; }
   void pad(std::size_t n) { buf_.append(n, ' '); }
   bool end_line() {
@@ -95,15 +126,13 @@ std::string proto_name(uint8_t proto, uint8_t ip_version) {
 }
 
 std::string addr_text(const std::array<uint8_t, 16>& a, uint8_t ip_version) {
-  char b[INET6_ADDRSTRLEN];
-  if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, a.data(), b, sizeof b)) return "?";
-  return b;
+  char b[48];
+  return std::string(b, put_addr(a, ip_version, b));
 }
 
 std::string mac_text(const std::array<uint8_t, 6>& m) {
-  char b[18];
-  std::snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-  return b;
+  char b[17];
+  return std::string(b, put_mac(m, b));
 }
 
 Status write_listing(std::FILE* out, const FlowIndex& index, const ListingOptions& opt,
@@ -137,7 +166,7 @@ Status write_listing(std::FILE* out, const FlowIndex& index, const ListingOption
       for (std::size_t i = 0; i < kCols; ++i) {
         if (!shown(i)) continue;
         if (!first) w.add(',');
-        w.add(c[i]);
+        w.add(c[i].view());
         first = false;
       }
       if (!w.end_line()) break;
@@ -147,13 +176,13 @@ Status write_listing(std::FILE* out, const FlowIndex& index, const ListingOption
     for (std::size_t i = 0; i < kCols; ++i) width[i] = std::strlen(kTableNames[i]);
     for (std::size_t r = 0; r < ids.size(); ++r) {
       cells_of(index.entry(ids[r]), r + 1, ids[r], false, c);
-      for (std::size_t i = 0; i < kCols; ++i) width[i] = std::max(width[i], c[i].size());
+      for (std::size_t i = 0; i < kCols; ++i) width[i] = std::max<std::size_t>(width[i], c[i].n);
     }
     const auto put_row = [&](const auto& cell) {
       bool first = true;
       for (std::size_t i = 0; i < kCols; ++i) {
         if (!shown(i)) continue;
-        const std::string s = cell(i);
+        const std::string_view s = cell(i);
         if (!first) w.pad(2);
         if (kLeft[i]) {
           w.add(s);
@@ -166,10 +195,10 @@ Status write_listing(std::FILE* out, const FlowIndex& index, const ListingOption
       }
       return w.end_line();
     };
-    put_row([](std::size_t i) { return std::string(kTableNames[i]); });
+    put_row([](std::size_t i) { return std::string_view(kTableNames[i]); });
     for (std::size_t r = 0; r < ids.size(); ++r) {
       cells_of(index.entry(ids[r]), r + 1, ids[r], false, c);
-      if (!put_row([&](std::size_t i) { return c[i]; })) break;
+      if (!put_row([&](std::size_t i) { return c[i].view(); })) break;
     }
   }
   if (!w.flush() || std::fflush(out) != 0 || std::ferror(out)) {

@@ -75,53 +75,74 @@ Status scan(const ScanOptions& opt, FlowIndex& index, ScanVisitor* visitor, Scan
   Decoder decoder(dcfg);
   Progress progress(opt.progress, opt.progress_name, src);
 
+  // A burst goes through three passes so the flow index's cache misses overlap: decode
+  // each frame and hash its key (prefetching its slot), prefetch the entries the slots
+  // name, then look up, count and visit each packet in input order.
   std::array<PacketView, kBurst> views;
+  std::array<PacketMeta, kBurst> metas;
+  std::array<UniKey, kBurst> keys;
+  std::array<uint64_t, kBurst> hashes;
+  std::array<FrameLayout, kBurst> layouts;
+  std::array<LinkAddrs, kBurst> macs;
+  std::array<DecodeOutcome, kBurst> outcomes;
+  std::array<bool, kBurst> matched;
   uint64_t clock_ns = 0;  // drives fragment timeouts; never goes back
   uint64_t bursts = 0;
   for (;;) {
     const RxResult r = src.rx_burst(views);
-    for (uint32_t i = 0; i < r.n; ++i) {
-      if (opt.packet_max && st.packets == opt.packet_max) {
-        st.stopped_at_max = true;
-        break;
+    uint32_t n = r.n;
+    if (opt.packet_max && opt.packet_max - st.packets < n) {
+      n = static_cast<uint32_t>(opt.packet_max - st.packets);
+      st.stopped_at_max = true;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      const PacketView& v = views[i];
+      if (v.ts_ns > clock_ns) clock_ns = v.ts_ns;
+      matched[i] = !filter || filter->match(v);
+      outcomes[i] = decoder.decode(v, clock_ns, metas[i]);
+      if (outcomes[i] != DecodeOutcome::flow) continue;
+      UniKey& k = keys[i];
+      k.flow = metas[i].key;
+      macs[i] = link_addresses(v);
+      if (!opt.five_tuple) {
+        k.src_mac = macs[i].src;
+        k.dst_mac = macs[i].dst;
       }
+      hashes[i] = uni_hash(k);
+      index.prefetch_slot(hashes[i]);
+      layouts[i] = decoder.layout(v);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (outcomes[i] == DecodeOutcome::flow) index.prefetch_entry(hashes[i]);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
       const PacketView& v = views[i];
       ScanPacket p;
       p.pv = &v;
       p.index = st.packets++;
       st.wire_bytes += v.wire_len;
-      if (v.ts_ns > clock_ns) clock_ns = v.ts_ns;
-      p.matched = !filter || filter->match(v);
+      p.matched = matched[i];
       if (!p.matched) ++st.filtered_out;
-      PacketMeta m;
-      const DecodeOutcome o = decoder.decode(v, clock_ns, m);
-      if (o == DecodeOutcome::flow) {
-        UniKey k;
-        k.flow = m.key;
-        const LinkAddrs macs = link_addresses(v);
-        if (!opt.five_tuple) {
-          k.src_mac = macs.src;
-          k.dst_mac = macs.dst;
-        }
+      if (outcomes[i] == DecodeOutcome::flow) {
         bool is_new = false;
-        p.flow_id = index.find_or_add(k, uni_hash(k), is_new);
+        p.flow_id = index.find_or_add(keys[i], hashes[i], is_new);
         p.new_flow = is_new;
         FlowEntry& e = index.entry(p.flow_id);
         if (is_new) {
-          e.src_mac = macs.src;
-          e.dst_mac = macs.dst;
+          e.src_mac = macs[i].src;
+          e.dst_mac = macs[i].dst;
         }
         ++st.in_flows;
         if (p.matched) {
           ++st.matched;
           count_packet(e, v.wire_len, v.ts_ns);
         }
-        m.ts_ns = v.ts_ns;
-        m.index = p.index;
-        p.meta = &m;
-        p.layout = decoder.layout(v);
+        metas[i].ts_ns = v.ts_ns;
+        metas[i].index = p.index;
+        p.meta = &metas[i];
+        p.layout = layouts[i];
       } else if (p.matched) {
-        ++st.not_in_flow[static_cast<std::size_t>(o)];
+        ++st.not_in_flow[static_cast<std::size_t>(outcomes[i])];
       }
       if (visitor) {
         if (Status s = visitor->packet(p, index); !s) return s;
