@@ -35,6 +35,15 @@ int8_t find_wscale(const uint8_t* p, uint32_t n) noexcept {
   return -1;
 }
 
+// The transport header of a decoded frame: at least min_header bytes of it per the IP
+// length, cap = bytes readable from it (captured and inside the IP datagram).
+L4Status l4_at(const PacketView& pv, const FrameLayout& lay, uint32_t min_header, uint32_t& cap) noexcept {
+  if (lay.fragment) return L4Status::fragment;
+  if (lay.l4_bytes < min_header) return L4Status::bad_header;
+  cap = std::min(pv.cap_len - lay.l4_offset, lay.l4_bytes);
+  return cap < min_header ? L4Status::truncated : L4Status::ok;
+}
+
 }  // namespace
 
 LinkAddrs link_addresses(const PacketView& pv) noexcept {
@@ -53,10 +62,8 @@ LinkAddrs link_addresses(const PacketView& pv) noexcept {
 
 L4Status locate_tcp(const PacketView& pv, const FrameLayout& lay, TcpSegment& out) noexcept {
   out = TcpSegment{};
-  if (lay.fragment) return L4Status::fragment;
-  if (lay.l4_bytes < 20) return L4Status::bad_header;
-  const uint32_t cap = std::min(pv.cap_len - lay.l4_offset, lay.l4_bytes);
-  if (cap < 20) return L4Status::truncated;
+  uint32_t cap = 0;
+  if (const L4Status s = l4_at(pv, lay, 20, cap); s != L4Status::ok) return s;
   const uint8_t* t = pv.data + lay.l4_offset;
   const uint32_t hdr = (uint32_t{t[12]} >> 4) * 4;
   if (hdr < 20 || hdr > lay.l4_bytes) return L4Status::bad_header;
@@ -74,10 +81,8 @@ L4Status locate_tcp(const PacketView& pv, const FrameLayout& lay, TcpSegment& ou
 
 L4Status locate_udp(const PacketView& pv, const FrameLayout& lay, UdpDatagram& out) noexcept {
   out = UdpDatagram{};
-  if (lay.fragment) return L4Status::fragment;
-  if (lay.l4_bytes < 8) return L4Status::bad_header;
-  const uint32_t cap = std::min(pv.cap_len - lay.l4_offset, lay.l4_bytes);
-  if (cap < 8) return L4Status::truncated;
+  uint32_t cap = 0;
+  if (const L4Status s = l4_at(pv, lay, 8, cap); s != L4Status::ok) return s;
   const uint8_t* u = pv.data + lay.l4_offset;
   uint32_t len = be16(u + 4);
   if (len == 0 && lay.l4_bytes > 0xFFFF) len = lay.l4_bytes;  // RFC 2675 jumbogram

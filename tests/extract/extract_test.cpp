@@ -63,6 +63,16 @@ struct Rec {
   bool operator==(const Rec&) const = default;
 };
 
+PacketView view_of(const Rec& r) {
+  PacketView v;
+  v.data = r.data.data();
+  v.cap_len = static_cast<uint32_t>(r.data.size());
+  v.wire_len = r.wire_len;
+  v.ts_ns = r.ts_ns;
+  v.linktype = r.linktype;
+  return v;
+}
+
 std::vector<Rec> read_all(const std::string& path) {
   std::unique_ptr<PacketSource> src;
   FileSourceConfig cfg;
@@ -166,12 +176,7 @@ TEST(PacketExtract, AnyFlowIdAndTheExpressionAlone) {
   ASSERT_TRUE(BpfFilter::create("tcp port 80 or udp", f));
   std::vector<Rec> want;
   for (const Tagged& t : all) {
-    PacketView v;
-    v.data = t.rec.data.data();
-    v.cap_len = static_cast<uint32_t>(t.rec.data.size());
-    v.wire_len = t.rec.wire_len;
-    v.linktype = t.rec.linktype;
-    if (f->match(v)) want.push_back(t.rec);
+    if (f->match(view_of(t.rec))) want.push_back(t.rec);
   }
   PacketExtractOptions o;
   o.scan.files = {cap("tcp/weibo.pcap")};
@@ -443,11 +448,7 @@ TEST(StreamExtract, HeaderStreamParsesLikeAPacketStream) {
       std::size_t empty_segments = 0, empty_headers = 0;
       for (const Tagged& t : all) {
         if (t.flow_id != id) continue;
-        PacketView v;
-        v.data = t.rec.data.data();
-        v.cap_len = static_cast<uint32_t>(t.rec.data.size());
-        v.wire_len = t.rec.wire_len;
-        v.linktype = t.rec.linktype;
+        const PacketView v = view_of(t.rec);
         Decoder dec(DecodeConfig{.bidirectional = false});
         PacketMeta m;
         TcpSegment seg;
@@ -562,11 +563,7 @@ TEST(StreamExtract, UdpPayloadsWithHeadersAndDirections) {
     std::size_t n = 0;
     for (const Tagged& t : all) {
       if (t.flow_id != id) continue;
-      PacketView v;
-      v.data = t.rec.data.data();
-      v.cap_len = static_cast<uint32_t>(t.rec.data.size());
-      v.wire_len = t.rec.wire_len;
-      v.linktype = t.rec.linktype;
+      const PacketView v = view_of(t.rec);
       Decoder dec(DecodeConfig{.bidirectional = false});
       PacketMeta m;
       ASSERT_EQ(dec.decode(v, 1, m), DecodeOutcome::flow);

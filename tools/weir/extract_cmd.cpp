@@ -62,6 +62,13 @@ void parse_direction(const std::string& v, extract::Selection& a, extract::Selec
   a.both_directions = b.both_directions = c.both_directions = v == "b";
 }
 
+extract::PacketFileFormat parse_format(const std::string& v) {
+  if (v == "pcap") return extract::PacketFileFormat::pcap_ns;
+  if (v == "pcap-us") return extract::PacketFileFormat::pcap_us;
+  if (v == "pcapng") return extract::PacketFileFormat::pcapng;
+  throw std::invalid_argument("--format: expected pcap, pcap-us or pcapng, got '" + v + "'");
+}
+
 void warn_missing(const std::vector<uint32_t>& missing, uint32_t flows) {
   for (uint32_t id : missing) {
     std::fprintf(stderr, "weir extract: FlowID %u does not exist (the input has %u flows)\n", id, flows);
@@ -71,96 +78,71 @@ void warn_missing(const std::vector<uint32_t>& missing, uint32_t flows) {
 }  // namespace
 
 int extract_main(int argc, char** argv) {
-  const std::vector<std::string> a(argv + 1, argv + argc);
   flowtool::CommonArgs c;
   extract::PacketExtractOptions po;
   extract::StreamExtractOptions so;
   std::string out;
-  try {
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const std::string& o = a[i];
-      if (flowtool::common_option(a, i, c)) continue;
-      if (o == "--flow" || o == "--extract") {
-        extract::parse_flow_ids(flowtool::value_of(a, i), po.sel);
-        if (po.sel.all) throw std::invalid_argument(o + ": give FlowIDs ('all' is for streams)");
-      } else if (o == "--tcp-stream" || o == "--extract-tcp") {
-        so.tcp = true;
-        extract::parse_flow_ids(flowtool::value_of(a, i), so.tcp_sel);
-      } else if (o == "--extract-tcp-all") {
-        so.tcp = true;
-        so.tcp_sel.all = true;
-      } else if (o == "--udp-stream") {
-        so.udp = true;
-        extract::parse_flow_ids(flowtool::value_of(a, i), so.udp_sel);
-      } else if (o == "--extract-udp-all") {
-        so.udp = true;
-        so.udp_sel.all = true;
-      } else if (o == "--port") {
-        const std::string& v = flowtool::value_of(a, i);
-        extract::parse_port_range(v, po.sel);
-        extract::parse_port_range(v, so.tcp_sel);
-        extract::parse_port_range(v, so.udp_sel);
-      } else if (o == "--extract-tcp-port" || o == "--extract-udp-port" || o == "--extract-port") {
-        // pcap_flow's two-argument spelling: LO HI.
-        const std::string lo = flowtool::value_of(a, i);
-        const std::string range = lo + "-" + flowtool::value_of(a, i);
-        extract::Selection& sel = o == "--extract-port" ? po.sel : o == "--extract-tcp-port" ? so.tcp_sel : so.udp_sel;
-        extract::parse_port_range(range, sel);
-        if (o == "--extract-tcp-port") so.tcp = so.tcp_sel.all = true;
-        if (o == "--extract-udp-port") so.udp = so.udp_sel.all = true;
-      } else if (o == "-d") {
-        parse_direction(flowtool::value_of(a, i), po.sel, so.tcp_sel, so.udp_sel);
-      } else if (o == "-o") {
-        out = flowtool::value_of(a, i);
-      } else if (o == "--format") {
-        const std::string& v = flowtool::value_of(a, i);
-        if (v == "pcap") {
-          po.format = extract::PacketFileFormat::pcap_ns;
-        } else if (v == "pcap-us") {
-          po.format = extract::PacketFileFormat::pcap_us;
-        } else if (v == "pcapng") {
-          po.format = extract::PacketFileFormat::pcapng;
-        } else {
-          throw std::invalid_argument("--format: expected pcap, pcap-us or pcapng, got '" + v + "'");
-        }
-      } else if (o == "--tcpheader") {
-        so.tcp_header = true;
-      } else if (o == "--udpheader") {
-        so.udp_header = true;
-      } else if (o == "--stream-buffer") {
-        so.max_buffered_per_stream = flowtool::parse_number(o, flowtool::value_of(a, i), true);
-      } else if (o == "--stream-buffer-total") {
-        so.max_buffered_total = flowtool::parse_number(o, flowtool::value_of(a, i), true);
-      } else if (o == "--max-open-files") {
-        const uint64_t n = flowtool::parse_number(o, flowtool::value_of(a, i));
-        if (n == 0 || n > 1'000'000) throw std::invalid_argument("--max-open-files: from 1 to 1000000");
-        so.files.max_open = static_cast<uint32_t>(n);
-      } else {
-        throw std::invalid_argument("unknown option '" + o + "' (weir extract --help)");
-      }
+  const auto own = [&](const std::vector<std::string>& a, std::size_t& i) {
+    const std::string& o = a[i];
+    if (o == "--flow" || o == "--extract") {
+      extract::parse_flow_ids(flowtool::value_of(a, i), po.sel);
+      if (po.sel.all) throw std::invalid_argument(o + ": give FlowIDs ('all' is for streams)");
+    } else if (o == "--tcp-stream" || o == "--extract-tcp" || o == "--udp-stream") {
+      const bool tcp = o != "--udp-stream";
+      (tcp ? so.tcp : so.udp) = true;
+      extract::parse_flow_ids(flowtool::value_of(a, i), tcp ? so.tcp_sel : so.udp_sel);
+    } else if (o == "--extract-tcp-all" || o == "--extract-udp-all") {
+      const bool tcp = o == "--extract-tcp-all";
+      (tcp ? so.tcp : so.udp) = true;
+      (tcp ? so.tcp_sel : so.udp_sel).all = true;
+    } else if (o == "--port") {
+      const std::string& v = flowtool::value_of(a, i);
+      extract::parse_port_range(v, po.sel);
+      extract::parse_port_range(v, so.tcp_sel);
+      extract::parse_port_range(v, so.udp_sel);
+    } else if (o == "--extract-tcp-port" || o == "--extract-udp-port" || o == "--extract-port") {
+      // pcap_flow's two-argument spelling: LO HI.
+      const std::string lo = flowtool::value_of(a, i);
+      const std::string range = lo + "-" + flowtool::value_of(a, i);
+      extract::Selection& sel = o == "--extract-port" ? po.sel : o == "--extract-tcp-port" ? so.tcp_sel : so.udp_sel;
+      extract::parse_port_range(range, sel);
+      if (o == "--extract-tcp-port") so.tcp = so.tcp_sel.all = true;
+      if (o == "--extract-udp-port") so.udp = so.udp_sel.all = true;
+    } else if (o == "-d") {
+      parse_direction(flowtool::value_of(a, i), po.sel, so.tcp_sel, so.udp_sel);
+    } else if (o == "-o") {
+      out = flowtool::value_of(a, i);
+    } else if (o == "--format") {
+      po.format = parse_format(flowtool::value_of(a, i));
+    } else if (o == "--tcpheader" || o == "--udpheader") {
+      (o == "--tcpheader" ? so.tcp_header : so.udp_header) = true;
+    } else if (o == "--stream-buffer") {
+      so.max_buffered_per_stream = flowtool::parse_number(o, flowtool::value_of(a, i), true);
+    } else if (o == "--stream-buffer-total") {
+      so.max_buffered_total = flowtool::parse_number(o, flowtool::value_of(a, i), true);
+    } else if (o == "--max-open-files") {
+      const uint64_t n = flowtool::parse_number(o, flowtool::value_of(a, i));
+      if (n == 0 || n > 1'000'000) throw std::invalid_argument("--max-open-files: from 1 to 1000000");
+      so.files.max_open = static_cast<uint32_t>(n);
+    } else {
+      return false;
     }
-    if (c.help) {
-      std::printf(kExtractUsage, flowtool::kCommonHelp, cli::kExitTableText);
-      return cli::kExitOk;
-    }
-    flowtool::finish_common(c, "weir extract");
+    return true;
+  };
+  const auto check = [&] {
     const bool streams = so.tcp || so.udp;
-    const bool packets = !po.sel.ids.empty();
-    if (streams && packets) {
+    if (streams && !po.sel.ids.empty()) {
       throw std::invalid_argument("--flow writes packets, --tcp-stream/--udp-stream write streams: one at a time");
     }
     if (!streams && !extract::names_flows(po.sel) && c.scan.filter.empty()) {
       throw std::invalid_argument("nothing to extract: give --flow, --port, --tcp-stream, --udp-stream or an expression");
     }
     if (out.empty()) throw std::invalid_argument(streams ? "give -o PREFIX for the stream files" : "give -o FILE");
-    if (streams && (so.tcp_header && !so.tcp)) throw std::invalid_argument("--tcpheader goes with --tcp-stream");
-    if (streams && (so.udp_header && !so.udp)) throw std::invalid_argument("--udpheader goes with --udp-stream");
-    if (!streams && (so.tcp_header || so.udp_header)) {
-      throw std::invalid_argument("--tcpheader/--udpheader go with --tcp-stream/--udp-stream");
-    }
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "weir extract: %s\n", e.what());
-    return cli::kExitUsage;
+    if (so.tcp_header && !so.tcp) throw std::invalid_argument("--tcpheader goes with --tcp-stream");
+    if (so.udp_header && !so.udp) throw std::invalid_argument("--udpheader goes with --udp-stream");
+  };
+  if (const int rc = flowtool::parse_args(argc, argv, "weir extract", kExtractUsage, c, own, check); rc >= 0) {
+    return rc;
   }
 
   std::string summary, input_error;

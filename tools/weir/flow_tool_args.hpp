@@ -8,11 +8,13 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "extract/flow_scan.hpp"
+#include "tools/weir/exit_codes.hpp"
 
 namespace weir::flowtool {
 
@@ -97,5 +99,31 @@ inline constexpr const char* kCommonHelp =
     "  -q, --quiet        no summary on stderr\n"
     "  -h, --help         this text\n"
     "  expression         tcpdump filter expression (libpcap syntax)\n";
+
+// Parses a subcommand's arguments: the shared options, then own(a, i) for the others
+// (false: unknown option), then check() for combinations; prints usage (a printf format
+// taking kCommonHelp and the exit table) for --help. Returns -1 to go on, else the exit
+// status.
+template <typename Own, typename Check>
+int parse_args(int argc, char** argv, const char* name, const char* usage, CommonArgs& c, Own&& own,
+               Check&& check) {
+  const std::vector<std::string> a(argv + 1, argv + argc);
+  try {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (common_option(a, i, c)) continue;
+      if (!own(a, i)) throw std::invalid_argument("unknown option '" + a[i] + "' (" + name + " --help)");
+    }
+    if (c.help) {
+      std::printf(usage, kCommonHelp, cli::kExitTableText);
+      return cli::kExitOk;
+    }
+    finish_common(c, name);
+    check();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return cli::kExitUsage;
+  }
+  return -1;
+}
 
 }  // namespace weir::flowtool

@@ -46,37 +46,27 @@ const char* const kFlowsUsage =
 }  // namespace
 
 int flows_main(int argc, char** argv) {
-  const std::vector<std::string> a(argv + 1, argv + argc);
   flowtool::CommonArgs c;
   extract::ListingOptions lo;
   std::string out_path;
-  try {
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const std::string& o = a[i];
-      if (flowtool::common_option(a, i, c)) continue;
-      if (o == "--min-packets" || o == "--flow-packet-min") {
-        lo.min_packets = flowtool::parse_number(o, flowtool::value_of(a, i));
-      } else if (o == "--min-bytes" || o == "--flow-size-min") {
-        lo.min_bytes = flowtool::parse_number(o, flowtool::value_of(a, i));
-      } else if (o == "--descending") {
-        lo.descending = true;
-      } else if (o == "--csv") {
-        lo.csv = true;
-      } else if (o == "-o") {
-        out_path = flowtool::value_of(a, i);
-      } else {
-        throw std::invalid_argument("unknown option '" + o + "' (weir flows --help)");
-      }
+  const auto own = [&](const std::vector<std::string>& a, std::size_t& i) {
+    const std::string& o = a[i];
+    if (o == "--min-packets" || o == "--flow-packet-min") {
+      lo.min_packets = flowtool::parse_number(o, flowtool::value_of(a, i));
+    } else if (o == "--min-bytes" || o == "--flow-size-min") {
+      lo.min_bytes = flowtool::parse_number(o, flowtool::value_of(a, i));
+    } else if (o == "--descending") {
+      lo.descending = true;
+    } else if (o == "--csv") {
+      lo.csv = true;
+    } else if (o == "-o") {
+      out_path = flowtool::value_of(a, i);
+    } else {
+      return false;
     }
-    if (c.help) {
-      std::printf(kFlowsUsage, flowtool::kCommonHelp, cli::kExitTableText);
-      return cli::kExitOk;
-    }
-    flowtool::finish_common(c, "weir flows");
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "weir flows: %s\n", e.what());
-    return cli::kExitUsage;
-  }
+    return true;
+  };
+  if (const int rc = flowtool::parse_args(argc, argv, "weir flows", kFlowsUsage, c, own, [] {}); rc >= 0) return rc;
   lo.vlan = c.scan.vlan_key;
 
   extract::FlowIndex index;
