@@ -262,9 +262,12 @@ Status extract_streams(const StreamExtractOptions& opt, StreamExtractStats& st) 
   if (!f) return f;
   st.flows_total = index.size();
   const auto note_missing = [&](const Selection& sel) {
-    if (sel.both_directions) return;  // resolve() found them
     for (uint32_t id : sel.ids) {
-      if (id > index.size()) st.missing_ids.push_back(id);
+      if (id > index.size()) {
+        if (!sel.both_directions) st.missing_ids.push_back(id);  // else resolve() found it
+      } else if (index.entry(id).key.flow.proto != sel.proto) {
+        st.wrong_protocol_ids.push_back(id);
+      }
     }
   };
   if (opt.tcp) note_missing(tsel);

@@ -59,6 +59,7 @@ struct StreamExtractStats {
   uint64_t memory_flushes = 0;     // times max_buffered_total forced every hole out
   StreamFilesStats files;
   std::vector<uint32_t> missing_ids;
+  std::vector<uint32_t> wrong_protocol_ids;  // requested for TCP (UDP) streams, but not TCP (UDP)
   uint32_t flows_total = 0;
 };
 

@@ -719,6 +719,9 @@ TEST_F(Subcommands, ExitCodesFollowTheTable) {
   const RunResult missing = weir("extract -r " + http1_ + " --flow 99 -o " + o, tmp_);
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("FlowID 99 does not exist (the input has 2 flows)"), std::string::npos) << missing.err;
+  const RunResult udp = weir("extract -r " + http1_ + " --udp-stream 1 -o " + o, tmp_);
+  EXPECT_EQ(udp.code, 2);
+  EXPECT_NE(udp.err.find("FlowID 1 is not a flow of the stream's protocol"), std::string::npos) << udp.err;
   EXPECT_EQ(weir("extract -r - --flow 1 -d b -o " + o, tmp_, cap("tcp/http1.pcap")).code, 2);
   EXPECT_EQ(weir("extract -r - --flow 1 -o " + o, tmp_, cap("tcp/http1.pcap")).code, 0);
   EXPECT_EQ(weir("extract -r " + http1_ + " --flow 1 -o /nonexistent/dir/x.pcap", tmp_).code, 5);

@@ -146,7 +146,7 @@ int extract_main(int argc, char** argv) {
   }
 
   std::string summary, input_error;
-  std::vector<uint32_t> missing;
+  std::vector<uint32_t> missing, wrong_protocol;
   uint32_t flows = 0;
   uint64_t chosen = 0;
   std::size_t requested = 0;
@@ -159,6 +159,7 @@ int extract_main(int argc, char** argv) {
     summary = extract::format_scan_stats(st.scan, st.flows_total) + "\n" + extract::format_stream_stats(st);
     input_error = st.scan.input_error;
     missing = st.missing_ids;
+    wrong_protocol = st.wrong_protocol_ids;
     flows = st.flows_total;
     chosen = st.tcp_streams + st.udp_streams;
     requested = so.tcp_sel.ids.size() + so.udp_sel.ids.size();
@@ -185,11 +186,17 @@ int extract_main(int argc, char** argv) {
   }
   if (!c.quiet) std::fprintf(stderr, "weir extract: %s", summary.c_str());
   warn_missing(missing, flows);
+  for (uint32_t id : wrong_protocol) {
+    std::fprintf(stderr,
+                 "weir extract: FlowID %u is not a flow of the stream's protocol (TCP for --tcp-stream, "
+                 "UDP for --udp-stream)\n",
+                 id);
+  }
   if (!input_error.empty()) {
     std::fprintf(stderr, "weir extract: %s (what was read before it is written)\n", input_error.c_str());
     return cli::kExitMalformed;
   }
-  if (requested && missing.size() == requested && chosen == 0) return cli::kExitUsage;
+  if (requested && chosen == 0) return cli::kExitUsage;  // none of the FlowIDs asked for was usable
   return cli::kExitOk;
 }
 
