@@ -142,6 +142,8 @@ struct Decoder::Impl {
   uint32_t ports = 0;
   // The key is ICMP/ICMPv6: its ports describe the message and are not reordered.
   uint32_t icmp = 0;
+  // Layout of the frame (see FrameLayout): offsets into the frame, set by ipv4()/ipv6().
+  FrameLayout lay;
 
   DecodeOutcome decode(const PacketView& pv, uint64_t now_ns, PacketMeta& out) noexcept;
 
@@ -162,6 +164,12 @@ struct Decoder::Impl {
                                PacketMeta& out) noexcept;
   detail::FragKey frag_key(uint8_t ip_version, uint8_t frag_proto, uint32_t id) const noexcept;
   void finish(PacketMeta& out) const noexcept;
+  void set_layout(uint32_t l3, uint32_t l4, uint32_t l4_bytes, bool fragment) noexcept {
+    lay.l3_offset = l3;
+    lay.l4_offset = l4;
+    lay.l4_bytes = l4_bytes;
+    lay.fragment = fragment;
+  }
 };
 
 namespace {
@@ -348,6 +356,7 @@ DecodeOutcome Decoder::Impl::ipv4(const Frame& f, uint32_t off, uint64_t now_ns,
   const uint32_t l4_cap = std::min(total, avail) - hdr_bytes;
   const uint32_t l4_len = total - hdr_bytes;
   const uint16_t frag = be16(ip + 6);
+  set_layout(off, off + hdr_bytes, l4_len, (frag & 0x3FFF) != 0);
   if (frag & 0x3FFF) [[unlikely]] {  // MF set or offset != 0 (DF, 0x4000, is not a fragment)
     out.bits |= PacketMeta::kIpFragment;
     const uint32_t id = be16(ip + 4);
@@ -412,6 +421,7 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
         if ((fo >> 3) != 0 || more) out.bits |= PacketMeta::kIpFragment;
         if ((fo >> 3) != 0) {
           k.proto = nh;
+          set_layout(off, off + pos + len, total - pos - len, true);
           const DecodeOutcome r = later_fragment(nh, id, !more, now_ns, out);
           // A later fragment holds only L4 payload: everything after its fragment header.
           if (k.proto == kIpTcp || k.proto == kIpUdp) out.l4_payload_bytes = saturate16(total - pos - len);
@@ -429,6 +439,7 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
     break;
   }
   k.proto = nh;
+  set_layout(off, off + pos, total - pos, first_frag);
   if (nh == kIpNoNext) return O::flow;  // nothing follows: 3-tuple flow
   if (first_frag)
     return first_fragment(frag_proto, frag_id, ip + pos, end - pos, total - pos, now_ns, out);
@@ -632,6 +643,13 @@ Decoder::~Decoder() = default;
 
 DecodeOutcome Decoder::decode(const PacketView& pv, uint64_t now_ns, PacketMeta& out) noexcept {
   return impl_->decode(pv, now_ns, out);
+}
+
+FrameLayout Decoder::layout(const PacketView& pv) const noexcept {
+  FrameLayout l = impl_->lay;
+  l.l3_offset = std::min(l.l3_offset, pv.cap_len);
+  l.l4_offset = std::min(l.l4_offset, pv.cap_len);
+  return l;
 }
 
 const DecoderStats& Decoder::stats() const noexcept { return impl_->stats; }

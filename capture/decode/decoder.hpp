@@ -50,6 +50,17 @@ struct DecoderStats {
   uint64_t frag_cache_overwrites = 0; // entries displaced before timing out
 };
 
+// Where the layers of the frame last decoded as `flow` are: offsets into its PacketView's
+// data, for tools that read past the key (weir extract: MACs, TCP sequence numbers,
+// payload). Only the offsets are kept; the bytes are the caller's.
+struct FrameLayout {
+  uint32_t l3_offset = 0;  // the IP header that gave the key (the outer one)
+  uint32_t l4_offset = 0;  // first byte after the IP header and its extension headers
+  uint32_t l4_bytes = 0;   // IP payload from l4_offset per the IP header (may exceed cap_len)
+  bool fragment = false;   // an IP fragment: the bytes are one piece of the datagram, and a
+                           // non-first fragment (PacketMeta::kFragment) has no L4 header
+};
+
 class Decoder {
  public:
   explicit Decoder(const DecodeConfig& cfg);  // allocates the fragment cache up front
@@ -61,6 +72,10 @@ class Decoder {
   // bits / ttl / tos are set (ts_ns, index and hash are the caller's). now_ns drives
   // fragment timeouts.
   DecodeOutcome decode(const PacketView& pv, uint64_t now_ns, PacketMeta& out) noexcept;
+
+  // The layout of pv, which the last decode() call must have returned `flow` for
+  // (otherwise the values are meaningless; the offsets never exceed pv.cap_len).
+  FrameLayout layout(const PacketView& pv) const noexcept;
 
   const DecoderStats& stats() const noexcept;
 

@@ -28,6 +28,9 @@ class WeirRun {
   WeirRun(const std::vector<std::string>& args, const fs::path& dir) : err_(dir / "stderr.txt") {
     std::vector<std::string> argv = {weir_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
+    // A previous run's stderr in the same directory would look like this run has started.
+    std::error_code ec;
+    fs::remove(err_, ec);
     pid_ = fork();
     if (pid_ == 0) {
       FILE* e = std::freopen(err_.c_str(), "w", stderr);
@@ -156,7 +159,7 @@ TEST(WeirLive, RecordsOfALiveRunEqualTheFileRunAndAStopWritesEveryFlow) {
       EXPECT_EQ(code, 0) << b.name << " " << rel << " signal " << (sig == SIGINT ? "TERM" : "INT") << ": "
                          << run.stderr_text();
       const FlowTotals got = flow_totals(out);
-      EXPECT_EQ(got.size(), want.size()) << b.name << " " << rel;
+      EXPECT_EQ(got.size(), want.size()) << b.name << " " << rel << ": " << run.stderr_text();
       EXPECT_TRUE(got == want) << b.name << " " << rel << ": per-flow packets/bytes differ";
       EXPECT_NE(run.stderr_text().find("conservation"), std::string::npos);
     }

@@ -347,7 +347,7 @@ TEST_F(ReportCli, LiveInterfaceWhenABackendIsBuiltIn) {
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";
   // Loopback with a filter that matches nothing: starts, ends on SIGINT, exit 0.
   std::string out;
-  EXPECT_EQ(sh("timeout -s INT 2 " + bin_ + " report -i lo --interval 1 'tcp port 9' 2>/dev/null", &out), 0);
+  EXPECT_EQ(sh("timeout --preserve-status -s INT 2 " + bin_ + " report -i lo --interval 1 'tcp port 9' 2>/dev/null", &out), 0);
 }
 
 }  // namespace

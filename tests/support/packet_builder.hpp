@@ -5,7 +5,7 @@
 // depends on the next layer or on the total size, unless overridden: ethertypes / TPIDs,
 // IP protocol and IPv6 next-header numbers, the PPP protocol, the MPLS bottom-of-stack
 // bit, IPv4 total length and header checksum, IPv6 payload length, UDP and PPPoE lengths.
-// Setters that follow a layer (ip_id, frag, ttl, tcp_data_offset, ...) change the most
+// Setters that follow a layer (ip_id, frag, ttl, tcp_seq, tcp_options, ...) change the most
 // recent layer of that kind. Checksums of L4 headers are left 0 (the decoder ignores them).
 //
 //   Frame f = PacketBuilder().eth().vlan(42).ipv4("10.0.0.1", "10.0.0.2")
@@ -213,8 +213,25 @@ class PacketBuilder {
     l.value2 = flags;
     return push(l);
   }
-  PacketBuilder& tcp_data_offset(uint8_t words) {  // written as is; header stays 20 bytes
+  PacketBuilder& tcp_data_offset(uint8_t words) {  // written as is; header stays as built
     find_last({Kind::tcp}).ihl_override = words;
+    return *this;
+  }
+  // Sequence and acknowledgment numbers (default 1000 and 0), window (default 65535).
+  PacketBuilder& tcp_seq(uint32_t seq, uint32_t ack = 0) {
+    Layer& l = find_last({Kind::tcp});
+    l.seq = seq;
+    l.ack = ack;
+    return *this;
+  }
+  PacketBuilder& tcp_window(uint16_t window) {
+    find_last({Kind::tcp}).window = window;
+    return *this;
+  }
+  // TCP options (padded with zeros to a multiple of 4 bytes; the data offset covers them).
+  PacketBuilder& tcp_options(std::vector<uint8_t> opts) {
+    while (opts.size() % 4) opts.push_back(0);
+    find_last({Kind::tcp}).options = std::move(opts);
     return *this;
   }
   PacketBuilder& udp(uint16_t sport, uint16_t dport) {
@@ -293,6 +310,9 @@ class PacketBuilder {
     uint32_t value = 0;
     uint32_t value2 = 0;
     uint32_t ip_id = 0;
+    uint32_t seq = 1000;  // TCP
+    uint32_t ack = 0;
+    uint16_t window = 65535;
     uint16_t frag_word = 0;
     int32_t type_override = -1;
     int32_t len_override = -1;
@@ -489,14 +509,16 @@ class PacketBuilder {
         break;
       case Kind::tcp: {
         put32(o, l.value);
-        put32(o, 1000);  // seq
-        put32(o, 0);     // ack
-        const uint32_t doff = l.ihl_override >= 0 ? static_cast<uint32_t>(l.ihl_override) : 5;
+        put32(o, l.seq);
+        put32(o, l.ack);
+        const uint32_t doff = l.ihl_override >= 0 ? static_cast<uint32_t>(l.ihl_override)
+                                                  : static_cast<uint32_t>(5 + l.options.size() / 4);
         o.push_back(static_cast<uint8_t>(doff << 4));
         o.push_back(static_cast<uint8_t>(l.value2));
-        put16(o, 65535);  // window
+        put16(o, l.window);
         put16(o, 0);      // checksum
         put16(o, 0);      // urgent
+        o.insert(o.end(), l.options.begin(), l.options.end());
         break;
       }
       case Kind::udp:

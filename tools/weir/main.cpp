@@ -26,6 +26,8 @@ constexpr Subcommand kSubcommands[] = {
     {"bench", bench_main, "end-to-end benchmark: weir beside cat, libpcap and peer meters"},
     {"report", report_main, "interval reports of connections per destination (SENSS, tcpstat)"},
     {"collect", collect_main, "receive NetFlow v5/v9 and IPFIX, write weir's formats"},
+    {"flows", flows_main, "list the unidirectional flows of a capture with FlowIDs (pcap_flow)"},
+    {"extract", extract_main, "a flow's packets, or TCP/UDP streams reassembled, into files (pcap_flow)"},
 };
 
 // The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly

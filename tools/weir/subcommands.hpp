@@ -17,5 +17,7 @@ int gen_main(int argc, char** argv);
 int bench_main(int argc, char** argv);
 int report_main(int argc, char** argv);
 int collect_main(int argc, char** argv);
+int flows_main(int argc, char** argv);
+int extract_main(int argc, char** argv);
 
 }  // namespace weir
