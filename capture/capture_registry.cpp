@@ -21,6 +21,7 @@ Status open_files(const CaptureSpec& spec, std::vector<std::unique_ptr<PacketSou
   FileSourceConfig fcfg;
   fcfg.paths = spec.files;
   fcfg.method = spec.read_method;
+  fcfg.stop = spec.stop;
   const uint32_t n = std::max(1u, spec.queues);
   for (uint32_t q = 0; q < n; ++q) {
     std::unique_ptr<PacketSource> src;

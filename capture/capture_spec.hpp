@@ -3,6 +3,7 @@
 // them), handed to the capture registry; each backend reads the fields that apply.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@ struct CaptureSpec {
   std::string eal_args;            // --eal (DPDK)
   uint64_t hash_seed = 0;          // live software sharding (random per run)
   ReadMethod read_method = ReadMethod::read;  // files (--read-method, benchmarking)
+  const std::atomic<bool>* stop = nullptr;    // streams (-r -) end soon after it is set
   // Live: how flows are spread over queues (soft_rss.hpp). l3 (default): a symmetric hash
   // of the addresses only, so a host pair -- fragments included -- never splits and the
   // per-flow counts are exact (AF_PACKET: a classic-BPF fanout program; DPDK: RSS over

@@ -44,6 +44,7 @@ struct EngineConfig {
   uint64_t stats_interval_ns = 0;   // --stats-interval: on_stats called this often (0 = never)
   std::function<void(const RunSummary&)> on_stats;  // called from the engine's control thread
   bool progress = false;            // progress line on stderr
+  std::string drop_user;            // -Z USER: give up root once capture and outputs are open
   // Benchmarking only (--stop-after): run the reader alone, or reader + decoder + hash,
   // to measure what each stage costs per packet. No records are written.
   enum class Stage : uint8_t { all, read, decode };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/engine.hpp"
 
+#include "capture/live/privileges.hpp"
+
 #include <sys/random.h>
 
 #include <algorithm>
@@ -185,6 +187,7 @@ Status Engine::open() {
     spec.queues = m.per_queue ? (cfg.workers ? cfg.workers : cores) : 1;
     spec.filter = cfg.filter;
     spec.hash_seed = m.mc.hash_seed;
+    spec.stop = &m.run.stop;
     if (Status s = open_capture(spec, m.sources); !s) return std::move(s).at(Origin::input);
     if (m.sources.empty()) return {Errc::io_error, Origin::input, "the capture opened no packet source"};
   }
@@ -194,10 +197,15 @@ Status Engine::open() {
     if (outs.empty()) outs.push_back(SinkConfig{});
     for (SinkConfig sc : outs) {
       sc.bidirectional = cfg.bidirectional;
+      sc.exp.files_in_place = sc.exp.files_in_place || !cfg.drop_user.empty();
       std::unique_ptr<FlowSink> sink;
       if (Status s = open_sink(sc, sink); !s) return std::move(s).at(Origin::output);
       m.sinks.push_back(std::move(sink));
     }
+  }
+  // -Z: everything that needs root is open now (capture/live/privileges.hpp).
+  if (!cfg.drop_user.empty()) {
+    if (Status s = drop_privileges(cfg.drop_user); !s) return std::move(s).at(Origin::config);
   }
 
   // Sources the caller gave decide the shape themselves: live ones, or several, run per queue.

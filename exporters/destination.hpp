@@ -39,6 +39,9 @@ std::string_view dest_kind_name(DestKind k) noexcept;
 
 struct DestinationOptions {
   uint32_t mtu_bytes = 1500;  // datagram kinds: payload = MTU - IP header - UDP header
+  // Files: written under their own name, not a temporary one renamed at the end (-Z:
+  // once root is given up, the rename could be refused).
+  bool in_place = false;
 };
 
 struct DestinationStats {

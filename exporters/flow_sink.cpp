@@ -88,7 +88,7 @@ Status open_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out) {
     return parse_sink_spec(f->name, cfg.path, probe);  // says which destinations fit
   }
   std::unique_ptr<Destination> dest;
-  if (Status s = open_destination(cfg.path, {.mtu_bytes = cfg.exp.mtu_bytes}, dest); !s) return s;
+  if (Status s = open_destination(cfg.path, {.mtu_bytes = cfg.exp.mtu_bytes, .in_place = cfg.exp.files_in_place}, dest); !s) return s;
   return std::move(f->open(cfg, std::move(dest), out)).at(Origin::output);
 }
 

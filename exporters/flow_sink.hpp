@@ -51,6 +51,7 @@ struct ExportOptions {
   uint32_t observation_domain = 0;    // --observation-domain: IPFIX domain, v9 source id,
                                       // v5 engine id (low 8 bits)
   uint32_t mtu_bytes = 1500;          // --mtu: datagrams stay within it (minus IP/UDP headers)
+  bool files_in_place = false;        // files written under their own name (DestinationOptions)
 };
 
 struct SinkConfig {

@@ -144,6 +144,52 @@ Status parse_export_option(std::string_view opt, std::string_view value, ExportO
   return {Errc::invalid_argument, Origin::config, "unknown export option " + std::string(opt)};
 }
 
+Status SinkArgs::format(std::string_view name) {
+  if (!pending_.empty()) {
+    return {Errc::invalid_argument, Origin::config, "-F " + pending_ + " has no -o after it (then -F " + std::string(name) + ")"};
+  }
+  if (find_sink_format(name) == nullptr) {
+    SinkConfig probe;
+    return parse_sink_spec(name, "-", probe);  // the unknown-format message, with the names
+  }
+  pending_ = std::string(name);
+  return {};
+}
+
+Status SinkArgs::output(std::string_view dest) {
+  SinkConfig c;  // CSV unless a -F came before, or comes right after (checked in finish)
+  c.path = std::string(dest);
+  last_has_format_ = !pending_.empty();
+  if (last_has_format_) {
+    if (Status s = parse_sink_spec(pending_, dest, c); !s) return s;
+  }
+  pending_.clear();
+  sinks_.push_back(std::move(c));
+  return {};
+}
+
+Status SinkArgs::finish(bool bidirectional, std::vector<SinkConfig>& out) {
+  if (!pending_.empty()) {
+    if (sinks_.empty()) {
+      if (Status s = output("-"); !s) return s;
+    } else if (!last_has_format_) {  // `-o x.bin -F bin`: the trailing -F is that -o's
+      SinkConfig& c = sinks_.back();
+      if (Status s = parse_sink_spec(pending_, c.path, c); !s) return s;
+    } else {
+      return {Errc::invalid_argument, Origin::config, "-F " + pending_ + " has no -o after it"};
+    }
+  }
+  if (sinks_.empty()) sinks_.emplace_back();
+  for (SinkConfig& c : sinks_) {
+    if (Status s = parse_sink_spec(c.format.name, c.path, c); !s) return s;
+    c.bidirectional = bidirectional;
+    c.exp = exp_;
+  }
+  if (Status s = check_sink_set(sinks_); !s) return s;
+  out = sinks_;
+  return {};
+}
+
 std::string sink_formats_help() {
   std::string t;
   for (const SinkFormat& f : formats()) {

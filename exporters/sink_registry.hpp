@@ -49,6 +49,27 @@ Status check_sink_set(std::span<const SinkConfig> cfgs);
 // --template-refresh S, --observation-domain N, --mtu N (option name as given).
 Status parse_export_option(std::string_view opt, std::string_view value, ExportOptions& out);
 
+// The -F/-o pairs of a command line, in the order given. -F names the format of the next
+// -o; a -F after the last -o applies to it if it had none (`-o x.bin -F bin`); a lone -F
+// writes to standard output; no -F/-o at all writes CSV to standard output. Export
+// options apply to every pair. Every error has Origin::config and names the option.
+class SinkArgs {
+ public:
+  Status format(std::string_view name);
+  Status output(std::string_view dest);
+  // --template-refresh, --observation-domain, --mtu.
+  Status option(std::string_view opt, std::string_view value) { return parse_export_option(opt, value, exp_); }
+  // The pairs, validated (parse_sink_spec, check_sink_set), with bidirectional and the
+  // export options set.
+  Status finish(bool bidirectional, std::vector<SinkConfig>& out);
+
+ private:
+  std::vector<SinkConfig> sinks_;
+  std::string pending_;             // a -F waiting for its -o
+  bool last_has_format_ = true;     // the last -o came with a -F
+  ExportOptions exp_;
+};
+
 // Help text: every format with its summary and the destinations it takes.
 std::string sink_formats_help();
 

@@ -4,6 +4,7 @@
 #include "capture/pcap_file/detail/byte_input.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +78,8 @@ ByteInput::~ByteInput() { close(); }
 Status ByteInput::open(const std::string& path, bool stream, const Options& opt) {
   close();
   stream_ = stream;
+  stop_ = opt.stop;
+  stopped_ = false;
   method_ = opt.method;
   known_size_ = false;
   eof_seen_ = false;
@@ -204,6 +207,16 @@ void ByteInput::set_fault(const char* what) noexcept {
 }
 
 long ByteInput::read_raw(uint8_t* dst, size_t room) noexcept {
+  // A stream waits in poll() with a timeout, so a stop is seen while a pipe is quiet.
+  while (stream_ && stop_ != nullptr) {
+    if (stop_->load(std::memory_order_relaxed)) {
+      stopped_ = true;
+      return 0;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, 100);
+    if (r > 0 || (r < 0 && errno != EINTR)) break;  // readable, hung up, or let read() say why
+  }
   for (;;) {
     const ssize_t r = ::read(fd_, dst, room);
     if (r >= 0) {

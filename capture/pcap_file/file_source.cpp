@@ -141,7 +141,7 @@ enum class Mode : uint8_t { pcap, pcap_swap, pcap_mod, pcap_mod_swap, ng, ng_swa
 class FileSource final : public PacketSource {
  public:
   explicit FileSource(const FileSourceConfig& cfg)
-      : in_opt_{cfg.method, cfg.buffer_bytes, cfg.window_bytes} {}
+      : in_opt_{cfg.method, cfg.buffer_bytes, cfg.window_bytes, cfg.stop} {}
 
   Status init(const FileSourceConfig& cfg);
 
@@ -725,6 +725,12 @@ RxResult FileSource::rx_burst(std::span<PacketView> out) noexcept {
     const Fill f = in_.refill(need_);
     pf_ = in_.cur;
     if (f == Fill::ok) continue;
+    if (in_.stopped()) {  // a stop while the stream was quiet: the end, not a fault
+      done_bytes_ += in_.consumed();
+      in_.close();
+      state_ = State::done;
+      return {0, RxStatus::end_of_file};
+    }
     if (f != Fill::eof) {
       fail_fill(f, mode_ == Mode::ng || mode_ == Mode::ng_swap ? "block" : "record");
       return {0, RxStatus::error};

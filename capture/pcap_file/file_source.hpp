@@ -46,6 +46,7 @@ struct FileSourceConfig {
   ReadMethod method = ReadMethod::read;
   uint64_t buffer_bytes = kDefaultReadBufferBytes;  // read(): grows only for a larger record
   uint64_t window_bytes = kDefaultMapWindowBytes;   // mmap window
+  const std::atomic<bool>* stop = nullptr;          // streams end soon after it is set
 };
 
 // Opens the first file and checks its header. Errors name the file (and the offset).

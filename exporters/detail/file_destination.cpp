@@ -31,7 +31,7 @@ class FileDestination final : public Destination {
     if (state_ == State::open) discard();
   }
 
-  Status open() {
+  Status open(bool in_place) {
     const std::string& path = name_;
     if (path == "-") {
       fd_ = STDOUT_FILENO;
@@ -44,6 +44,8 @@ class FileDestination final : public Destination {
       // Device, FIFO, socket or directory: write in place (a directory fails here, with
       // the kernel's "Is a directory").
       fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    } else if (in_place) {
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     } else {
       tmp_path_ = path + ".tmp." + std::to_string(::getpid());
       // 0666 & ~umask, as any other tool creating a file. O_TRUNC: a stale temporary
@@ -176,11 +178,11 @@ Status check_path(std::string_view dest) {
   return {};
 }
 
-Status open_path(const std::string& dest, const DestinationOptions&,
+Status open_path(const std::string& dest, const DestinationOptions& opt,
                  std::unique_ptr<Destination>& out) {
   if (Status s = check_path(dest); !s) return s;
   auto d = std::make_unique<FileDestination>(dest);
-  if (Status s = d->open(); !s) return s;
+  if (Status s = d->open(opt.in_place); !s) return s;
   out = std::move(d);
   return {};
 }

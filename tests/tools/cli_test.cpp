@@ -59,7 +59,7 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
   for (const std::string& o : opts) {
     bool ok = false;
     std::string last_error;
-    for (const char* v : {"", "2", "b", "csv", "read", "out.json"}) {
+    for (const char* v : {"", "2", "b", "csv", "read", "l3", "1024", "out.json"}) {
       // -i is the other input: it stands alone.
       std::vector<std::string> args = {"-r", "x.pcap", o};
       if (o == "-i") args = {o};
@@ -104,9 +104,50 @@ TEST(Cli, BadValuesAreUsageErrors) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"-r", "x", "-w", "0"}, {"-r", "x", "-d", "x"}, {"-r", "x", "-F", "xml"},
            {"-r", "x", "--idle-timeout", "-1"}, {"-r", "x", "--active-timeout", "300000"},
-           {"-r", "x", "--bogus"}, {"-r", "x", "--read-method", "uring"}, {"-r"}}) {
+           {"-r", "x", "--bogus"}, {"-r", "x", "--read-method", "uring"}, {"-r"},
+           {"-r", "x", "-F", "netflow5", "-o", "x.nf5"}, {"-r", "x", "-F", "csv", "-F", "bin", "-o", "x"},
+           {"-r", "x", "-o", "a.csv", "-o", "a.csv"}, {"-r", "x", "-F", "bin", "-o", "a", "-F", "csv"}, {"-r", "x", "-F", "xml", "-o", "a"},
+           {"-r", "x", "--rss", "l4"}, {"-r", "x", "--ring-block", "1000"}, {"-r", "x", "--mtu", "10"}}) {
     EXPECT_THROW((void)cli::parse(args), std::invalid_argument) << args.back();
   }
+}
+
+TEST(Cli, FormatOutputPairsFanOutInTheOrderGiven) {
+  const cli::Options o = cli::parse({"-r", "a.pcap", "-F", "ipfix", "-o", "udp://127.0.0.1:4739", "-F", "json",
+                                     "-o", "f.json", "-o", "f.csv", "--mtu", "9000", "-d", "u"});
+  ASSERT_EQ(o.engine.outputs.size(), 3u);
+  EXPECT_EQ(o.engine.outputs[0].format, OutputFormat::ipfix);
+  EXPECT_EQ(o.engine.outputs[0].path, "udp://127.0.0.1:4739");
+  EXPECT_EQ(o.engine.outputs[1].format, OutputFormat::json);
+  EXPECT_EQ(o.engine.outputs[2].format, OutputFormat::csv);  // an -o without -F: CSV
+  for (const SinkConfig& c : o.engine.outputs) {
+    EXPECT_EQ(c.exp.mtu_bytes, 9000u);
+    EXPECT_FALSE(c.bidirectional);
+  }
+  // tcpdump order (-o then -F) and a lone -F (standard output).
+  const cli::Options after = cli::parse({"-r", "a.pcap", "-o", "x.bin", "-F", "bin"});
+  ASSERT_EQ(after.engine.outputs.size(), 1u);
+  EXPECT_EQ(after.engine.outputs[0].format, OutputFormat::binary);
+  const cli::Options lone = cli::parse({"-r", "a.pcap", "-F", "json"});
+  ASSERT_EQ(lone.engine.outputs.size(), 1u);
+  EXPECT_EQ(lone.engine.outputs[0].path, "-");
+  EXPECT_EQ(lone.engine.outputs[0].format, OutputFormat::json);
+}
+
+TEST(Cli, LiveOptionsReachTheCaptureSpec) {
+  const cli::Options o = cli::parse({"-i", "afpacket:eth0", "--rss", "l3l4", "--ring-block", "2048", "--block-timeout",
+                                     "5", "--poll-timeout", "20", "--dpdk-idle-sleep", "0", "-Z", "nobody"});
+  EXPECT_EQ(o.engine.capture.shard, RssFields::l3_l4);
+  EXPECT_EQ(o.engine.capture.afpacket.block_kib, 2048u);
+  EXPECT_EQ(o.engine.capture.afpacket.block_timeout_ms, 5u);
+  EXPECT_EQ(o.engine.capture.poll_timeout_ms, 20u);
+  EXPECT_EQ(o.engine.capture.dpdk.idle_sleep_us, 0u);
+  EXPECT_EQ(o.engine.drop_user, "nobody");
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Runs the weir binary; returns its exit code and stderr.
@@ -228,6 +269,25 @@ TEST_F(CliBinary, OptionsAfterTheExpressionWork) {
   EXPECT_EQ(r.err, "");  // -q after the expression was honoured
 }
 
+TEST_F(CliBinary, SeveralOutputsGetTheSameRecordsAndDashZGivesUpRoot) {
+  const fs::path csv = tmp_ / "a.csv", bin = tmp_ / "a.bin";
+  RunResult r = weir({"-r", good_, "-F", "bin", "-o", bin.string(), "-o", csv.string(), "-q"}, tmp_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(fs::file_size(csv), 0u);
+  EXPECT_GT(fs::file_size(bin), 0u);
+  if (::geteuid() == 0) {
+    // As tcpdump -Z: the output is created as root, then root is given up; the file is
+    // written under its own name (no rename that the dropped user could be refused).
+    const fs::path z = tmp_ / "z.csv";
+    r = weir({"-r", good_, "-Z", "nobody", "-o", z.string(), "-q"}, tmp_);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(slurp(z), slurp(csv));
+    r = weir({"-r", good_, "-Z", "no-such-user-here", "-o", z.string(), "-q"}, tmp_);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("no such user"), std::string::npos) << r.err;
+  }
+}
+
 // Starts weir with stdin from a pipe the test writes; stdout/stderr to files.
 struct Child {
   pid_t pid = -1;
@@ -340,6 +400,29 @@ TEST_F(CliBinary, CompressedAndMappedInputGiveTheSameFlows) {
   s << f.rdbuf();
   EXPECT_EQ(s.str(), want);
 }
+
+TEST_F(CliBinary, SigintStopsCleanlyWritesEveryFlowAndExitsZero) {
+  const fs::path out = tmp_ / "sig.bin";
+  Child c = spawn_weir({"-r", "-", "-F", "bin", "-o", out.string()}, tmp_ / "stdout", tmp_ / "stderr");
+  ASSERT_GT(c.pid, 0);
+  const std::vector<uint8_t> img = flows_image(1000);
+  ASSERT_EQ(write(c.stdin_fd, img.data(), img.size()), static_cast<ssize_t>(img.size()));
+  usleep(300000);  // the stream stays open: weir waits for more, as on a live link
+  kill(c.pid, SIGINT);
+  const int code = wait_exit(c.pid);
+  close(c.stdin_fd);
+  EXPECT_EQ(code, 0);
+  std::ifstream ef(tmp_ / "stderr");
+  const std::string err((std::istreambuf_iterator<char>(ef)), std::istreambuf_iterator<char>());
+  EXPECT_NE(err.find("stopped by signal"), std::string::npos) << err;
+  EXPECT_NE(err.find("1,000 = 1,000 + 0  ok"), std::string::npos) << err;
+  bool bidir = false;
+  std::vector<FlowRecord> recs;
+  ASSERT_TRUE(read_flow_file(out.string(), bidir, recs));  // trailer and checksum verified
+  EXPECT_EQ(recs.size(), 1000u);
+  for (const FlowRecord& r : recs) EXPECT_EQ(r.end_reason, EndReason::shutdown);
+}
+
 
 }  // namespace
 }  // namespace weir

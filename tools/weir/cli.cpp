@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tools/weir/cli.hpp"
 
+#include "exporters/sink_registry.hpp"
+
 #include <sys/stat.h>
 
 #include <cctype>
@@ -63,6 +65,17 @@ input
   -B KIB             live: kernel capture buffer in KiB
   -p                 live: do not put the interface into promiscuous mode
   --eal 'ARGS'       DPDK: EAL arguments (e.g. '--no-huge --no-pci -l 0-1')
+  --rss l3|l3l4      live, several queues: spread flows by addresses (default: a
+                     host pair and its fragments stay on one queue; exact) or by
+                     addresses and ports (finer; fragments may land apart)
+  --ring-block KIB   AF_PACKET: ring block size (power of two, default 1024); -B
+                     sets the ring's total size per queue (default 64 MiB)
+  --block-timeout MS AF_PACKET: a partly filled block is delivered after MS (default 10)
+  --poll-timeout MS  live: an idle queue wakes at least every MS (1..100, default 100)
+                     so flows expire on time on a quiet link
+  --dpdk-idle-sleep US  DPDK: after 1 ms without packets, sleep US between polls
+                     (default 50; 0 = busy-poll, for dedicated cores)
+  -Z USER            live: give up root for USER once capture and outputs are open
 metering
   -d u|b             unidirectional or bidirectional flows (default b). In a biflow
                      the forward direction is the sender of the first packet.
@@ -86,8 +99,12 @@ metering
 output
   -o OUT             output file (default '-' = standard output); written to a
                      temporary name and renamed when complete
-  -F csv|bin         CSV with a header row (default) or weir's binary format
-                     (doc/binary-format.md; 'weir cat' prints it as CSV)
+  -F FORMAT          the format of the next -o (default csv); several -F/-o pairs
+                     write the same records to several outputs. -o DEST is a file,
+                     '-', udp://HOST:PORT, tcp://HOST:PORT or kafka://BROKERS/TOPIC.
+)") + sink_formats_help() + R"(  --template-refresh S   IPFIX/v9 over UDP: resend templates every S s (default 600)
+  --observation-domain N  IPFIX observation domain / v9 source id / v5 engine id
+  --mtu N            UDP exports: datagrams fit in N bytes (default 1500)
   --flush-interval S push written records to the output every S seconds (default 1)
   -q, --quiet        no summary on stderr
   --stats-interval S a stats line on stderr every S seconds (received, kernel drops,
@@ -105,7 +122,7 @@ output
 Records are written in ascending order of (expiry time, flow id): see weir(1).
 Ctrl-C (SIGINT) or SIGTERM stops cleanly: live flows end with reason 'shutdown', every
 record is written and the output completed; a second signal exits at once (130).
-)") + kExitTableText;
+)" + std::string(kExitTableText);
 }
 
 namespace {
@@ -122,6 +139,10 @@ Options parse(const std::vector<std::string>& args) {
   Options o;
   EngineConfig& e = o.engine;
   std::vector<std::string> expr;
+  SinkArgs sinks;
+  auto check = [](Status st) {
+    if (!st) throw std::invalid_argument(st.message);
+  };
   auto need = [&](std::size_t& i, const std::string& opt) -> const std::string& {
     if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
     return args[++i];
@@ -154,6 +175,27 @@ Options parse(const std::vector<std::string>& args) {
       e.capture.promiscuous = false;
     } else if (a == "--eal") {
       e.capture.eal_args = need(i, a);
+    } else if (a == "-Z") {
+      e.drop_user = need(i, a);
+    } else if (a == "--rss") {
+      const std::string& v = need(i, a);
+      if (v == "l3") {
+        e.capture.shard = RssFields::l3;
+      } else if (v == "l3l4") {
+        e.capture.shard = RssFields::l3_l4;
+      } else {
+        throw std::invalid_argument("--rss: expected l3 or l3l4, got '" + v + "'");
+      }
+    } else if (a == "--ring-block") {
+      const uint64_t kib = parse_count(a, need(i, a), 4, 1u << 20);
+      if ((kib & (kib - 1)) != 0) throw std::invalid_argument("--ring-block: a power of two (KiB)");
+      e.capture.afpacket.block_kib = static_cast<uint32_t>(kib);
+    } else if (a == "--block-timeout") {
+      e.capture.afpacket.block_timeout_ms = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 1000));
+    } else if (a == "--poll-timeout") {
+      e.capture.poll_timeout_ms = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 100));
+    } else if (a == "--dpdk-idle-sleep") {
+      e.capture.dpdk.idle_sleep_us = static_cast<uint32_t>(parse_count(a, need(i, a), 0, 100000));
     } else if (a == "-d") {
       const std::string& v = need(i, a);
       if (v == "u") {
@@ -164,18 +206,11 @@ Options parse(const std::vector<std::string>& args) {
         throw std::invalid_argument("-d: expected u or b, got '" + v + "'");
       }
     } else if (a == "-o") {
-      if (e.outputs.empty()) e.outputs.emplace_back();
-      e.outputs.back().path = need(i, a);
+      check(sinks.output(need(i, a)));
     } else if (a == "-F") {
-      const std::string& v = need(i, a);
-      if (e.outputs.empty()) e.outputs.emplace_back();
-      if (v == "csv") {
-        e.outputs.back().format = OutputFormat::csv;
-      } else if (v == "bin") {
-        e.outputs.back().format = OutputFormat::binary;
-      } else {
-        throw std::invalid_argument("-F: expected csv or bin, got '" + v + "'");
-      }
+      check(sinks.format(need(i, a)));
+    } else if (a == "--template-refresh" || a == "--observation-domain" || a == "--mtu") {
+      check(sinks.option(a, need(i, a)));
     } else if (a == "-w") {
       e.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, kMaxWorkers));
     } else if (a == "--reader-thread") {
@@ -237,6 +272,7 @@ Options parse(const std::vector<std::string>& args) {
     e.filter += x;
   }
   if (o.help || o.version) return o;
+  check(sinks.finish(e.bidirectional, e.outputs));
   if (e.capture.files.empty() && e.capture.interface.empty()) {
     throw std::invalid_argument(
         "no input: give a capture file with -r FILE (or -r - for standard input), or an interface with -i IFACE");

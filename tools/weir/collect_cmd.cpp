@@ -89,11 +89,8 @@ Args parse(const std::vector<std::string>& a) {
   auto check = [](Status s) {
     if (!s) throw std::invalid_argument(s.message);
   };
-  // -F names the format of the next -o; a -F with no -o after it writes to stdout.
-  std::string format = "csv";
-  bool format_pending = false;
+  SinkArgs sinks;  // -F/-o pairs as in the metering command
   bool bidirectional = true;
-  ExportOptions exp;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const std::string& s = a[i];
     if (s == "-l") {
@@ -101,19 +98,15 @@ Args parse(const std::vector<std::string>& a) {
       check(parse_listen(need(i), spec));
       o.cfg.listen.push_back(spec);
     } else if (s == "-F") {
-      format = need(i);
-      format_pending = true;
+      check(sinks.format(need(i)));
     } else if (s == "-o") {
-      SinkConfig c;
-      check(parse_sink_spec(format, need(i), c));
-      o.sinks.push_back(c);
-      format_pending = false;
+      check(sinks.output(need(i)));
     } else if (s == "-d") {
       const std::string& d = need(i);
       if (d != "u" && d != "b") throw std::invalid_argument("-d: expected u or b, got '" + d + "'");
       bidirectional = d == "b";
     } else if (s == "--template-refresh" || s == "--observation-domain" || s == "--mtu") {
-      check(parse_export_option(s, need(i), exp));
+      check(sinks.option(s, need(i)));
     } else if (s == "-c") {
       o.cfg.max_records = count(s, need(i), 1, UINT64_MAX);
     } else if (s == "--duration") {
@@ -132,17 +125,7 @@ Args parse(const std::vector<std::string>& a) {
       throw std::invalid_argument("unknown option '" + s + "' (weir collect --help)");
     }
   }
-  if (format_pending || o.sinks.empty()) {
-    if (!o.sinks.empty()) throw std::invalid_argument("-F " + format + " has no -o after it");
-    SinkConfig c;
-    check(parse_sink_spec(format, "-", c));
-    o.sinks.push_back(c);
-  }
-  for (SinkConfig& c : o.sinks) {
-    c.bidirectional = bidirectional;
-    c.exp = exp;
-  }
-  check(check_sink_set(o.sinks));
+  check(sinks.finish(bidirectional, o.sinks));
   if (!o.help && o.cfg.listen.empty()) throw std::invalid_argument("no listener: give -l udp://ADDR:PORT");
   return o;
 }

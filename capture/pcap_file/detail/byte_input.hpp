@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,6 +62,9 @@ class ByteInput {
     ReadMethod method = ReadMethod::read;
     uint64_t buffer_bytes = kDefaultReadBufferBytes;  // read()
     uint64_t window_bytes = kDefaultMapWindowBytes;   // mmap
+    // Streams: set -> the input ends (stopped()) within 100 ms of it, even while a pipe
+    // stays open with nothing to read (Ctrl-C on `tcpdump -w - | weir -r -`).
+    const std::atomic<bool>* stop = nullptr;
   };
   // Opens path ("-" = standard input, never closed). stream: not a regular file (pipe,
   // FIFO, character device), always read(). Nothing is mapped or read yet: the first
@@ -86,6 +90,8 @@ class ByteInput {
     return cur == end && (known_size_ ? offset() == size_ : eof_seen_);
   }
   bool is_open() const noexcept { return fd_ >= 0; }
+  // The input ended because Options::stop was set, not at its end.
+  bool stopped() const noexcept { return stopped_; }
   bool is_stream() const noexcept { return stream_; }
   Compression compression() const noexcept { return compression_; }
   ReadMethod method() const noexcept { return method_; }  // the one in use
@@ -109,6 +115,8 @@ class ByteInput {
   int fd_ = -1;
   bool own_fd_ = false;
   bool stream_ = false;
+  bool stopped_ = false;
+  const std::atomic<bool>* stop_ = nullptr;
   bool known_size_ = false;  // plain regular file: at_eof() from size_
   bool eof_seen_ = false;    // no more bytes can come
   bool probed_ = false;
