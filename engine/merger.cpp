@@ -52,26 +52,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Flushes the sinks at most every interval, and only after something was written.
+// Flushes the sinks every interval, written to or not: an idle flush writes nothing, and
+// a rotating file output (-G) turns over on a quiet link too.
 class FlushTimer {
  public:
   FlushTimer(SinkSet& sinks, uint64_t interval_ns)
       : sinks_(sinks), interval_(std::chrono::nanoseconds(interval_ns)), last_(Clock::now()) {}
-  void wrote() noexcept { dirty_ = true; }
   void tick() noexcept {
-    if (!dirty_ || interval_.count() == 0) return;
+    if (interval_.count() == 0) return;
     const auto now = Clock::now();
     if (now - last_ < interval_) return;
     sinks_.flush();
     last_ = now;
-    dirty_ = false;
   }
 
  private:
   SinkSet& sinks_;
   std::chrono::nanoseconds interval_;
   Clock::time_point last_;
-  bool dirty_ = false;
 };
 
 }  // namespace
@@ -83,7 +81,6 @@ void merger_main(RecordChannel& ch, std::vector<WorkerShared*> workers, SinkSet&
   FlushTimer flush(sinks, flush_interval_ns);
   auto out = [&](std::span<const FlowRecord> recs) {
     sinks.write(recs);
-    flush.wrote();
   };
   // Final batches wait here per worker (the channel keeps each worker's order).
   std::vector<std::deque<RecordBatch*>> finals(nw);

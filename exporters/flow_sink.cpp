@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "exporters/flow_sink.hpp"
 
+#include "exporters/rotating_sink.hpp"
+
 #include <vector>
 
 #include "exporters/sink_registry.hpp"
@@ -76,6 +78,11 @@ std::string FlowSink::summary() const {
 }
 
 Status open_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out) {
+  if (cfg.exp.rotate_ns != 0) return open_rotating_sink(cfg, out);
+  return open_plain_sink(cfg, out);
+}
+
+Status open_plain_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out) {
   out.reset();
   const SinkFormat* f = find_sink_format(cfg.format.name);
   if (f == nullptr)

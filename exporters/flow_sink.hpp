@@ -52,6 +52,10 @@ struct ExportOptions {
                                       // v5 engine id (low 8 bits)
   uint32_t mtu_bytes = 1500;          // --mtu: datagrams stay within it (minus IP/UDP headers)
   bool files_in_place = false;        // files written under their own name (DestinationOptions)
+  // -G S: a file output is closed (complete, trailer written) and a new one opened every
+  // S seconds of wall time; the -o path is a strftime(3) pattern (tcpdump's -G).
+  uint64_t rotate_ns = 0;
+  uint32_t rotate_keep = 0;           // -W N: at most N rotated files; the oldest is removed
 };
 
 struct SinkConfig {
@@ -90,8 +94,10 @@ class FlowSink {
   virtual std::string summary() const;
 };
 
-// Opens one -F/-o pair.
+// Opens one -F/-o pair (a rotating_sink.hpp when cfg.exp.rotate_ns is set).
 Status open_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out);
+// The same without rotation: what a rotating sink opens for each of its files.
+Status open_plain_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out);
 // Opens every pair; more than one gives a sink that hands each burst to all of them in
 // order. A failure closes (and removes the files of) those already opened.
 Status open_sinks(std::span<const SinkConfig> cfgs, std::unique_ptr<FlowSink>& out);

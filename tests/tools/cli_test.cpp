@@ -63,6 +63,9 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
       // -i is the other input: it stands alone.
       std::vector<std::string> args = {"-r", "x.pcap", o};
       if (o == "-i") args = {o};
+      // -G rotates files only; -W only goes with -G.
+      if (o == "-G") args = {"-r", "x.pcap", "-o", "f-%S.csv", o};
+      if (o == "-W") args = {"-r", "x.pcap", "-o", "f-%S.csv", "-G", "1", o};
       if (*v) args.emplace_back(v);
       try {
         (void)cli::parse(args);
@@ -107,7 +110,8 @@ TEST(Cli, BadValuesAreUsageErrors) {
            {"-r", "x", "--bogus"}, {"-r", "x", "--read-method", "uring"}, {"-r"},
            {"-r", "x", "-F", "netflow5", "-o", "x.nf5"}, {"-r", "x", "-F", "csv", "-F", "bin", "-o", "x"},
            {"-r", "x", "-o", "a.csv", "-o", "a.csv"}, {"-r", "x", "-F", "bin", "-o", "a", "-F", "csv"}, {"-r", "x", "-F", "xml", "-o", "a"},
-           {"-r", "x", "--rss", "l4"}, {"-r", "x", "--ring-block", "1000"}, {"-r", "x", "--mtu", "10"}}) {
+           {"-r", "x", "--rss", "l4"}, {"-r", "x", "--ring-block", "1000"}, {"-r", "x", "--mtu", "10"},
+           {"-r", "x", "-W", "3"}, {"-r", "x", "-G", "0.5"}, {"-r", "x", "-G", "10", "-o", "-"}}) {
     EXPECT_THROW((void)cli::parse(args), std::invalid_argument) << args.back();
   }
 }

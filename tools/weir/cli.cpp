@@ -102,7 +102,11 @@ output
   -F FORMAT          the format of the next -o (default csv); several -F/-o pairs
                      write the same records to several outputs. -o DEST is a file,
                      '-', udp://HOST:PORT, tcp://HOST:PORT or kafka://BROKERS/TOPIC.
-)") + sink_formats_help() + R"(  --template-refresh S   IPFIX/v9 over UDP: resend templates every S s (default 600)
+)") + sink_formats_help() + R"(  -G S               rotate file outputs every S seconds of wall time: -o is a
+                     strftime pattern (flows-%Y%m%d-%H%M%S.bin); each file is
+                     complete when closed
+  -W N               with -G: keep at most N files (the oldest is removed)
+  --template-refresh S   IPFIX/v9 over UDP: resend templates every S s (default 600)
   --observation-domain N  IPFIX observation domain / v9 source id / v5 engine id
   --mtu N            UDP exports: datagrams fit in N bytes (default 1500)
   --flush-interval S push written records to the output every S seconds (default 1)
@@ -140,6 +144,8 @@ Options parse(const std::vector<std::string>& args) {
   EngineConfig& e = o.engine;
   std::vector<std::string> expr;
   SinkArgs sinks;
+  uint64_t rotate_ns = 0;
+  uint32_t rotate_keep = 0;
   auto check = [](Status st) {
     if (!st) throw std::invalid_argument(st.message);
   };
@@ -209,6 +215,11 @@ Options parse(const std::vector<std::string>& args) {
       check(sinks.output(need(i, a)));
     } else if (a == "-F") {
       check(sinks.format(need(i, a)));
+    } else if (a == "-G") {
+      rotate_ns = parse_seconds_ns(a, need(i, a));
+      if (rotate_ns < 1'000'000'000ull) throw std::invalid_argument("-G: at least 1 second");
+    } else if (a == "-W") {
+      rotate_keep = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 1u << 20));
     } else if (a == "--template-refresh" || a == "--observation-domain" || a == "--mtu") {
       check(sinks.option(a, need(i, a)));
     } else if (a == "-w") {
@@ -273,6 +284,14 @@ Options parse(const std::vector<std::string>& args) {
   }
   if (o.help || o.version) return o;
   check(sinks.finish(e.bidirectional, e.outputs));
+  if (rotate_keep != 0 && rotate_ns == 0) throw std::invalid_argument("-W needs -G (files are rotated by time)");
+  for (SinkConfig& c : e.outputs) {
+    if (rotate_ns != 0 && (c.path == "-" || c.path.find("://") != std::string::npos)) {
+      throw std::invalid_argument("-G: rotation needs file outputs (a strftime pattern), not '" + c.path + "'");
+    }
+    c.exp.rotate_ns = rotate_ns;
+    c.exp.rotate_keep = rotate_keep;
+  }
   if (e.capture.files.empty() && e.capture.interface.empty()) {
     throw std::invalid_argument(
         "no input: give a capture file with -r FILE (or -r - for standard input), or an interface with -i IFACE");
