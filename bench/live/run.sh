@@ -68,6 +68,39 @@ for entry in "${specs[@]}"; do
   done
 done
 
+# The weir binary itself (capture, per-queue workers, merger, sink): what it received,
+# dropped and metered, from its --stats-json; records in weir's binary format.
+weir_bin="$build/tools/weir"
+wspecs=("weir -i afpacket:wrx -w 2 -F bin|-i afpacket:wrx -w 2")
+if grep -q "WEIR_HAVE_DPDK 1" "$build/weir_config.h"; then
+  wspecs+=("weir -i dpdk qpairs=2 -w 2 -F bin|-i dpdk:net_af_packet0 -w 2 --eal '$eal --vdev=$afp_vdev'")
+fi
+for entry in "${wspecs[@]}"; do
+  name=${entry%%|*}
+  args=${entry#*|}
+  for r in $(seq "$runs"); do
+    rm -f "$tmp/w.json"
+    eval "ip netns exec $ns $weir_bin $args --no-progress --stats-interval 0.2 --stats-json $tmp/w.json -F bin -o $tmp/w.bin" \
+      2> "$tmp/werr" &
+    pid=$!
+    for _ in $(seq 600); do [ -f "$tmp/w.json" ] && break; sleep 0.05; done
+    read -r offered pps < <(replay)
+    sleep 2
+    kill -INT "$pid"
+    wait "$pid" || { cat "$tmp/werr" >&2; exit 1; }
+    /usr/bin/python3 - "$tmp/w.json" "$offered" "$name" "$pps" >> "$tmp/rows" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(json.dumps({"name": sys.argv[3], "offered": int(sys.argv[2]), "offered_pps": int(sys.argv[4]),
+                  "received": d["packets_read"], "kernel_drops": d["kernel_drops"] + d["interface_drops"],
+                  "weir_drops": d["weir_drops"], "metered": d["packets_metered"], "conserved": d["conserved"],
+                  "queues": d["queues"] if isinstance(d["queues"], int) else len(d["queues"]), "flows_split": 0,
+                  "exact": None, "receive_s": d["elapsed_s"]}))
+PY
+    echo "$name run $r: $(tail -1 "$tmp/rows")" >&2
+  done
+done
+
 for buf in "" "-B 32768"; do
   for r in $(seq "$runs"); do
     # shellcheck disable=SC2086
@@ -109,7 +142,9 @@ lines = [
     f"Each row: median of {runs} runs (by packets received); `exact` = per-flow packets, frame bytes and IP "
     "bytes received equal weir's file path (FileSource + Decoder) on the same file, in every run.",
     "weir rows are `bench/live/live_bench` (the sources driven directly: one thread per queue, rx_burst -> "
-    "Decoder -> per-flow counters; weir drops nothing inside: there is no queue to overflow).",
+    "Decoder -> per-flow counters; weir drops nothing inside: there is no queue to overflow); `weir -i` rows are "
+    "the weir binary (capture, per-queue workers, merger, binary sink) with its --stats-json: received, kernel "
+    "drops, weir drops and whether received = metered + not metered held.",
     "",
     "| receiver | offered pkts | offered rate pps (tcpreplay) | received pkts | received % | kernel drops | flows split across queues | exact (runs) |",
     "|---|---|---|---|---|---|---|---|",
@@ -119,6 +154,8 @@ for n in names:
     m = rs[len(rs) // 2]
     ex = [r["exact"] for r in rs]
     exact = "n/a" if all(e is None for e in ex) else f"{sum(1 for e in ex if e)}/{len(ex)}"
+    if "conserved" in m:
+        exact = f"weir drops {m['weir_drops']}, conserved {sum(1 for r in rs if r['conserved'])}/{len(rs)}"
     lines.append(f"| {n} | {m['offered']:,} | {m.get('offered_pps', 0):,} | {m['received']:,} | {100*m['received']/max(1,m['offered']):.1f} | "
                  f"{m['kernel_drops']:,} | {m.get('flows_split', 0)} | {exact} |")
 lines += ["", "Commands (per run):", "", "```",
