@@ -174,6 +174,11 @@ class KafkaDestination final : public Destination {
       rd_kafka_poll(rk_, 0);
       const int left = rd_kafka_outq_len(rk_);
       if (left > 0) {
+        // Still queued or in flight: purged now, so their (failed) delivery reports are
+        // counted in messages_lost whatever the timing, rather than vanishing in close().
+        rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        for (int i = 0; i < 20 && rd_kafka_outq_len(rk_) > 0; ++i) rd_kafka_poll(rk_, 50);
+        rd_kafka_poll(rk_, 0);
         (void)fail(Errc::io_error, std::to_string(left) + " of " + std::to_string(produced_) +
                                        " messages not delivered within " + seconds_text() + last_log_suffix());
       } else {
