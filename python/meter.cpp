@@ -159,44 +159,65 @@ struct RecordIter {
   std::size_t next = 0;
 };
 
-template <typename T>
-py::array column(const std::vector<FlowRecord>& recs, const FieldRef& ref) {
-  py::array_t<T> a(static_cast<py::ssize_t>(recs.size()));
-  T* out = a.mutable_data();
-  for (std::size_t i = 0; i < recs.size(); ++i) {
-    if constexpr (std::is_same_v<T, double>) {
-      out[i] = load_f64(recs[i], ref);
-    } else {
-      out[i] = static_cast<T>(load_number(recs[i], ref));
-    }
+// One numeric column being filled: where its values go and how wide they are.
+struct NumericColumn {
+  const FieldRef* ref;
+  char* out;
+  uint32_t width;  // bytes per value
+  bool f64;
+};
+
+void store(const NumericColumn& c, std::size_t i, uint64_t v) {
+  char* p = c.out + i * c.width;
+  switch (c.width) {
+    case 1: *reinterpret_cast<uint8_t*>(p) = static_cast<uint8_t>(v); break;
+    case 2: *reinterpret_cast<uint16_t*>(p) = static_cast<uint16_t>(v); break;
+    case 4: *reinterpret_cast<uint32_t*>(p) = static_cast<uint32_t>(v); break;
+    default: *reinterpret_cast<uint64_t*>(p) = v; break;
   }
-  return a;
 }
 
 py::object to_pandas(const Records& self) {
   const std::vector<FlowRecord>& recs = self.data->records;
   const Columns& c = Columns::get(self.data->bidirectional);
-  py::dict cols;
+  const auto n = static_cast<py::ssize_t>(recs.size());
+  const py::module_ np = py::module_::import("numpy");
+  std::vector<py::object> cols(c.refs.size());
+  std::vector<NumericColumn> numeric;
   for (std::size_t k = 0; k < c.refs.size(); ++k) {
     const FieldRef& ref = c.refs[k];
-    py::object col;
     if (is_string_column(*ref.field)) {
       py::list l(recs.size());
-      for (std::size_t i = 0; i < recs.size(); ++i) l[i] = field_value(recs[i], ref);
-      col = py::module_::import("numpy").attr("array")(l, "dtype"_a = "object");
-    } else {
-      switch (ref.field->type) {
-        case fields::Type::u8: col = column<uint8_t>(recs, ref); break;
-        case fields::Type::u16: col = column<uint16_t>(recs, ref); break;
-        case fields::Type::u32: col = column<uint32_t>(recs, ref); break;
-        case fields::Type::u64: col = column<uint64_t>(recs, ref); break;
-        case fields::Type::f64: col = column<double>(recs, ref); break;
-        case fields::Type::bytes16: break;  // a string column
+      for (std::size_t i = 0; i < recs.size(); ++i)
+        PyList_SET_ITEM(l.ptr(), static_cast<py::ssize_t>(i), field_value(recs[i], ref).release().ptr());
+      cols[k] = np.attr("array")(l, "dtype"_a = "object");
+      continue;
+    }
+    const bool f64 = ref.field->type == fields::Type::f64;
+    const uint32_t width = fields::type_bytes(ref.field->type);
+    const char* dtype = f64 ? "float64" : width == 1 ? "uint8" : width == 2 ? "uint16" : width == 4 ? "uint32" : "uint64";
+    py::array a(py::dtype(dtype), std::vector<py::ssize_t>{n});
+    numeric.push_back({&ref, static_cast<char*>(a.mutable_data()), width, f64});
+    cols[k] = std::move(a);
+  }
+  {
+    // Record by record (each FlowRecord is read once, from memory in order), into every
+    // column; no Python object is touched.
+    py::gil_scoped_release nogil;
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      for (const NumericColumn& col : numeric) {
+        if (col.f64) {
+          const double v = load_f64(recs[i], *col.ref);
+          std::memcpy(col.out + i * 8, &v, 8);
+        } else {
+          store(col, i, load_number(recs[i], *col.ref));
+        }
       }
     }
-    cols[py::str(c.names[k])] = col;
   }
-  return py::module_::import("pandas").attr("DataFrame")(cols, "copy"_a = false);
+  py::dict d;
+  for (std::size_t k = 0; k < c.refs.size(); ++k) d[py::str(c.names[k])] = cols[k];
+  return py::module_::import("pandas").attr("DataFrame")(d, "copy"_a = false);
 }
 
 py::dict summary_dict(const RunSummary& s) {

@@ -180,9 +180,13 @@ struct FlowPDU {
   uint8_t engine_type = 0, engine_id = 0;
   std::vector<ftfmt::Record> records;
 
-  FlowPDU(const py::object& exporter_ip, const py::bytes& payload) {
+  FlowPDU(const py::object& exporter_ip, const py::object& payload) {
     exporter = ipv4_arg(exporter_ip);
-    const std::string_view m = payload;
+    // bytes, bytearray, memoryview or any buffer
+    PyObject* b = PyBytes_FromObject(payload.ptr());
+    if (!b) throw py::error_already_set();
+    const auto bytes = py::reinterpret_steal<py::bytes>(b);
+    const std::string_view m = bytes;
     const auto* p = reinterpret_cast<const uint8_t*>(m.data());
     if (m.size() < nfv5::kHeaderBytes)
       throw py::value_error("NetFlow PDU: " + std::to_string(m.size()) + " bytes, shorter than a v5 header (24)");
@@ -308,7 +312,7 @@ void bind_netflow(py::module_& m) {
       });
 
   py::class_<FlowPDU>(m, "FlowPDU", "A NetFlow v5 datagram: FlowPDU(exporter_ip, udp_payload).")
-      .def(py::init<const py::object&, const py::bytes&>(), py::arg("exporter"), py::arg("payload"))
+      .def(py::init<const py::object&, const py::object&>(), py::arg("exporter"), py::arg("payload"))
       .def("__len__", [](const FlowPDU& p) { return p.records.size(); })
       .def("__iter__", [](const py::object& self) {
         return FlowPDUIter{self, &self.cast<const FlowPDU&>(), 0};

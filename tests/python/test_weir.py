@@ -238,6 +238,10 @@ class FlowPDUTest(unittest.TestCase):
                 weir.FlowPDU("10.1.2.3", bad)
         with self.assertRaises(ValueError):
             weir.FlowPDU("not-an-ip", good)
+        with self.assertRaises(TypeError):
+            weir.FlowPDU("10.1.2.3", 5)
+        # Any buffer is a payload; an exporter may be given as a number.
+        self.assertEqual(len(weir.FlowPDU(ip(10, 1, 2, 3), memoryview(bytearray(good)))), 3)
 
     def test_each_flow_is_its_own_object(self):
         flows = list(weir.FlowPDU("10.1.2.3", v5_pdu(SAMPLE)))
@@ -336,6 +340,33 @@ class FlowSetTest(unittest.TestCase):
             self.skipTest("this weir's -F does not offer flowtools: " + r.stderr.strip())
         self.assertEqual(r.returncode, 0, r.stderr)
         self.check_flowtools_of(cap, list(weir.FlowSet(p)))
+
+    def test_reads_a_file_written_by_weir_collect(self):
+        # weir collect receives the datagram and writes it with its flow-tools sink.
+        import re
+        import socket
+        p = self.path("collect.ft")
+        proc = subprocess.Popen([need_bin(), "collect", "-l", "udp://127.0.0.1:0", "-F", "flowtools",
+                                 "-o", p, "-c", str(len(SAMPLE))], stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stderr.readline()
+            m = re.search(r"udp://127\.0\.0\.1:(\d+)", line)
+            self.assertIsNotNone(m, line)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(v5_pdu(SAMPLE), ("127.0.0.1", int(m.group(1))))
+            self.assertEqual(proc.wait(timeout=30), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stderr.close()
+        sent = list(weir.FlowPDU("10.1.2.3", v5_pdu(SAMPLE)))
+        got = list(weir.FlowSet(p))
+        self.assertEqual(len(got), len(sent))
+        for a, b in zip(sent, got):
+            for k in ("srcaddr", "dstaddr", "srcport", "dstport", "prot", "tcp_flags", "dPkts",
+                      "dOctets", "input", "first", "last"):
+                self.assertEqual(getattr(a, k), getattr(b, k), k)
+            self.assertEqual(b.getID(), a.getID()[:-1] + "0")  # the output interface is not carried
 
     def test_meter_records_written_as_flowtools(self):
         cap = capture("mixed/netflix.pcap")
