@@ -207,6 +207,11 @@ class MeterTest(unittest.TestCase):
             weir.meter(cap, idle_timeout=-1)
         with self.assertRaises(ValueError):
             weir.meter(cap, workers=1000)
+        # The CLI's exit 4 (input malformed): a bad header, and a bad record mid-file.
+        for bad in ("malformed/pcap-invalid-version-1.pcap", "malformed/tls_DER-incomplete-header.pcap"):
+            with self.assertRaises(ValueError) as e:
+                weir.meter(capture(bad))
+            self.assertIn("byte ", str(e.exception))
 
 
 class FlowPDUTest(unittest.TestCase):
