@@ -76,9 +76,10 @@ constexpr std::size_t kReadBurst = 256;
 
 class FlowSet {
  public:
-  FlowSet(const std::string& path, const py::object& mode, const std::string& hostname,
+  FlowSet(const py::object& path_like, const py::object& mode, const std::string& hostname,
           const std::string& comments, const py::object& exporter)
-      : path_(path) {
+      : path_(py::module_::import("os").attr("fspath")(path_like).cast<std::string>()) {
+    const std::string& path = path_;
     bool write = false;
     if (py::isinstance<py::bool_>(mode)) {
       write = mode.cast<bool>();  // pyflowtools: FlowSet(path, True) writes
@@ -284,7 +285,7 @@ void bind_netflow(py::module_& m) {
   py::class_<FlowSet>(m, "FlowSet",
                       "A flow-tools file: FlowSet(path | '-') iterates its Flows; FlowSet(path, 'w') "
                       "writes one (replaced whole on close()).")
-      .def(py::init<const std::string&, const py::object&, const std::string&, const std::string&,
+      .def(py::init<const py::object&, const py::object&, const std::string&, const std::string&,
                     const py::object&>(),
            py::arg("path"), py::arg("mode") = "r", py::arg("hostname") = "", py::arg("comments") = "",
            py::arg("exporter") = py::none())

@@ -315,7 +315,8 @@ class FlowSetTest(unittest.TestCase):
         fs.write(got[0])
         fs.write(got[1:])
         fs.close()
-        self.assertEqual([f.dPkts for f in weir.FlowSet(self.path("b.ft"))], [12, 10, 1])
+        import pathlib
+        self.assertEqual([f.dPkts for f in weir.FlowSet(pathlib.Path(self.path("b.ft")))], [12, 10, 1])
 
     def test_rewriting_a_longer_file_leaves_only_the_new_records(self):
         p = self.path("t.ft")
