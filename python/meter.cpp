@@ -195,7 +195,11 @@ py::object to_pandas(const Records& self) {
     }
     const bool f64 = ref.field->type == fields::Type::f64;
     const uint32_t width = fields::type_bytes(ref.field->type);
-    const char* dtype = f64 ? "float64" : width == 1 ? "uint8" : width == 2 ? "uint16" : width == 4 ? "uint32" : "uint64";
+    const char* dtype = f64           ? "float64"
+                        : width == 1  ? "uint8"
+                        : width == 2  ? "uint16"
+                        : width == 4  ? "uint32"
+                                      : "uint64";
     py::array a(py::dtype(dtype), std::vector<py::ssize_t>{n});
     numeric.push_back({&ref, static_cast<char*>(a.mutable_data()), width, f64});
     cols[k] = std::move(a);
@@ -236,7 +240,8 @@ py::dict summary_dict(const RunSummary& s) {
 
 uint64_t seconds_ns(const std::string& name, const py::handle& v) {
   const double s = v.cast<double>();
-  if (!(s >= 0) || s > 1e9) throw py::value_error(name + ": expected seconds >= 0, got " + py::str(v).cast<std::string>());
+  if (!(s >= 0) || s > 1e9)
+    throw py::value_error(name + ": expected seconds >= 0, got " + py::str(v).cast<std::string>());
   return static_cast<uint64_t>(s * 1e9 + 0.5);
 }
 
@@ -355,7 +360,8 @@ void bind_meter(py::module_& m) {
       .def("to_pandas", &to_pandas,
            "A pandas DataFrame, one typed column per field (uint8..uint64, float64; "
            "addresses and end_reason as str).")
-      .def_property_readonly("columns", [](const Records& r) { return Columns::get(r.data->bidirectional).names; })
+      .def_property_readonly("columns",
+                             [](const Records& r) { return Columns::get(r.data->bidirectional).names; })
       .def_property_readonly("bidirectional", [](const Records& r) { return r.data->bidirectional; })
       .def_property_readonly("summary", [](const Records& r) { return summary_dict(r.data->summary); },
                              "The run summary: packets read, metered, filtered, records.");

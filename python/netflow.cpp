@@ -38,7 +38,8 @@ std::string ipv4_text(uint32_t v) {
 uint32_t ipv4_arg(const py::handle& v) {
   if (py::isinstance<py::int_>(v)) {
     const long long n = v.cast<long long>();
-    if (n < 0 || n > 0xFFFFFFFFll) throw py::value_error("exporter address out of range: " + std::to_string(n));
+    if (n < 0 || n > 0xFFFFFFFFll)
+      throw py::value_error("exporter address out of range: " + std::to_string(n));
     return static_cast<uint32_t>(n);
   }
   const std::string s = py::str(v).cast<std::string>();
@@ -190,7 +191,8 @@ struct FlowPDU {
     const std::string_view m = bytes;
     const auto* p = reinterpret_cast<const uint8_t*>(m.data());
     if (m.size() < nfv5::kHeaderBytes)
-      throw py::value_error("NetFlow PDU: " + std::to_string(m.size()) + " bytes, shorter than a v5 header (24)");
+      throw py::value_error("NetFlow PDU: " + std::to_string(m.size()) +
+                            " bytes, shorter than a v5 header (24)");
     version = be16(p);
     if (version != 5)
       throw py::value_error("NetFlow PDU: version " + std::to_string(version) + " (weir reads v5)");
