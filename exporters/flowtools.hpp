@@ -44,6 +44,11 @@ struct FlowToolsWriterOptions {
 
 Status open_flowtools_sink(std::unique_ptr<Destination> dest, const FlowToolsWriterOptions& opt,
                            std::unique_ptr<FlowSink>& out);
+// Writes records as they are (a v5 record keeps its exporter fields, nexthop, AS numbers
+// and masks: Python's FlowSet.write, records passed through from a collector) to a sink
+// opened by open_flowtools_sink; an error for any other sink. The header's capture
+// start/end cover the records' First/Last.
+Status flowtools_write_raw(FlowSink& sink, std::span<const ftfmt::Record> recs);
 // The sink registry's entry (-F flowtools): default options.
 Status open_flowtools_sink(const SinkConfig& cfg, std::unique_ptr<Destination> dest,
                            std::unique_ptr<FlowSink>& out);

@@ -128,15 +128,23 @@ class FlowToolsSink final : public detail::DestSink {
         const uint64_t n = nfv5::v5_pieces(f);
         for (uint64_t i = 0; i < n; ++i) {
           nfv5::v5_piece_counters(f, i, n, ft.v5.packets, ft.v5.octets);
-          encode_record(ft, &stage_[staged_ * kRecordBytes], kBig);
-          if (++staged_ == kStageRecords) {
-            if (Status s = deflate_stage(Z_NO_FLUSH); !s) return s;
-          }
-          ++counters_.export_records;
+          if (Status s = stage(ft); !s) return s;
         }
         counters_.split_records += n - 1;
       }
       any ? ++n_records_ : ++counters_.not_exported;
+    }
+    return deflate_stage(Z_NO_FLUSH);
+  }
+
+  Status write_raw(std::span<const Record> recs) {
+    if (Status s = writable(); !s) return s;
+    for (const Record& r : recs) {
+      const nfv5::UptimeSpan t = nfv5::uptime_span(export_ns(r), r.sys_uptime, r.v5.first, r.v5.last);
+      cap_start_ = std::min(cap_start_, t.first_ns / 1'000'000'000);
+      cap_end_ = std::max(cap_end_, t.last_ns / 1'000'000'000);
+      if (Status s = stage(r); !s) return s;
+      ++n_records_;
     }
     return deflate_stage(Z_NO_FLUSH);
   }
@@ -192,6 +200,13 @@ class FlowToolsSink final : public detail::DestSink {
     return static_cast<uint32_t>(std::min<uint64_t>(v, std::numeric_limits<uint32_t>::max()));
   }
 
+  Status stage(const Record& r) {
+    encode_record(r, &stage_[staged_ * kRecordBytes], kBig);
+    ++counters_.export_records;
+    if (++staged_ == kStageRecords) return deflate_stage(Z_NO_FLUSH);
+    return {};
+  }
+
   // Deflates the staged records into the output buffer; `mode` Z_SYNC_FLUSH / Z_FINISH
   // also drains zlib's internal state.
   Status deflate_stage(int mode) {
@@ -235,6 +250,12 @@ Status open_flowtools_sink(std::unique_ptr<Destination> dest, const FlowToolsWri
   if (Status s = sink->open(); !s) return std::move(s).at(Origin::output);
   out = std::move(sink);
   return {};
+}
+
+Status flowtools_write_raw(FlowSink& sink, std::span<const ftfmt::Record> recs) {
+  auto* ft = dynamic_cast<FlowToolsSink*>(&sink);
+  if (!ft) return {Errc::invalid_argument, Origin::output, "not a flow-tools sink"};
+  return ft->write_raw(recs);
 }
 
 Status open_flowtools_sink(const SinkConfig&, std::unique_ptr<Destination> dest,

@@ -10,6 +10,7 @@ pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqu
       nfdump tshark libfixbuf-dev
       zlib1g-dev librdkafka-dev   # flow-tools files, kafka://
       softflowd
+      python3-dev pybind11-dev python3-numpy python3-pandas   # import weir (python/)
       libdpdk-dev iproute2 ethtool tcpreplay tcpdump)                  # collector interop tests
 missing=()
 for p in "${pkgs[@]}"; do

@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -401,6 +402,67 @@ TEST(FlowToolsWriter, RoundTripKeepsEveryV5Field) {
     ASSERT_EQ(b.dir[0].tos, a.dir[0].tos) << i;
   }
   EXPECT_EQ(rd.header().flow_count, recs.size());
+}
+
+TEST(FlowToolsWriter, RawRecordsAreWrittenAsTheyAre) {
+  // flowtools_write_raw (Python's FlowSet.write): every fts3rec_v5 field survives,
+  // including those a FlowRecord has no place for (nexthop, output, AS numbers, masks,
+  // the exporter's own header fields).
+  std::mt19937_64 rng(11);
+  std::vector<ftfmt::Record> recs(3000);
+  for (ftfmt::Record& r : recs) {
+    r.unix_secs = 1'700'000'000u + static_cast<uint32_t>(rng() % 1000);
+    r.unix_nsecs = static_cast<uint32_t>(rng() % 1'000'000'000);
+    r.sys_uptime = 10'000'000u + static_cast<uint32_t>(rng() % 1000);
+    r.exaddr = static_cast<uint32_t>(rng());
+    r.engine_type = static_cast<uint8_t>(rng());
+    r.engine_id = static_cast<uint8_t>(rng());
+    nfv5::Record& v = r.v5;
+    v.srcaddr = static_cast<uint32_t>(rng()), v.dstaddr = static_cast<uint32_t>(rng());
+    v.nexthop = static_cast<uint32_t>(rng());
+    v.input = static_cast<uint16_t>(rng()), v.output = static_cast<uint16_t>(rng());
+    v.packets = static_cast<uint32_t>(rng()), v.octets = static_cast<uint32_t>(rng());
+    v.first = 9'000'000u + static_cast<uint32_t>(rng() % 1000), v.last = v.first + 500;
+    v.srcport = static_cast<uint16_t>(rng()), v.dstport = static_cast<uint16_t>(rng());
+    v.prot = static_cast<uint8_t>(rng()), v.tos = static_cast<uint8_t>(rng());
+    v.tcp_flags = static_cast<uint8_t>(rng());
+    v.src_as = static_cast<uint16_t>(rng()), v.dst_as = static_cast<uint16_t>(rng());
+    v.src_mask = static_cast<uint8_t>(rng() % 33), v.dst_mask = static_cast<uint8_t>(rng() % 33);
+  }
+  ScratchDir dir;
+  const std::string path = dir.file("raw.ft");
+  std::unique_ptr<FlowSink> sink;
+  ASSERT_TRUE(open_flowtools_sink(open_file(path), {}, sink));
+  ASSERT_TRUE(flowtools_write_raw(*sink, std::span(recs).first(1000)));
+  ASSERT_TRUE(flowtools_write_raw(*sink, std::span(recs).subspan(1000)));
+  ASSERT_TRUE(sink->finish());
+  EXPECT_EQ(sink->records_written(), recs.size());
+
+  FlowToolsHeader h;
+  std::vector<ftfmt::Record> got;
+  ASSERT_TRUE(read_flowtools_file(path, h, got));
+  ASSERT_EQ(got.size(), recs.size());
+  EXPECT_EQ(h.flow_count, recs.size());
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    auto fields = [](const nfv5::Record& v) {
+      return std::tuple(v.srcaddr, v.dstaddr, v.nexthop, v.input, v.output, v.packets, v.octets,
+                        v.first, v.last, v.srcport, v.dstport, v.tcp_flags, v.prot, v.tos, v.src_as,
+                        v.dst_as, v.src_mask, v.dst_mask);
+    };
+    ASSERT_EQ(fields(got[i].v5), fields(recs[i].v5)) << i;
+    ASSERT_EQ(got[i].exaddr, recs[i].exaddr) << i;
+    ASSERT_EQ(got[i].unix_nsecs, recs[i].unix_nsecs) << i;
+    ASSERT_EQ(got[i].sys_uptime, recs[i].sys_uptime) << i;
+    ASSERT_EQ(got[i].engine_id, recs[i].engine_id) << i;
+  }
+  // Capture start/end: the earliest First and latest Last, in seconds.
+  EXPECT_GE(h.cap_start, 1'700'000'000u - 1'001u);
+  EXPECT_LE(h.cap_start, h.cap_end);
+  EXPECT_LE(h.cap_end, 1'700'001'000u);
+
+  std::unique_ptr<FlowSink> csv;
+  ASSERT_TRUE(open_sink({.path = dir.file("x.csv")}, csv));
+  EXPECT_FALSE(flowtools_write_raw(*csv, recs));
 }
 
 TEST(FlowToolsWriter, CountersBeyond32BitsAreSplitExactly) {
