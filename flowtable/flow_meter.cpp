@@ -57,7 +57,7 @@ FlowMeter::FlowMeter(const MeterConfig& cfg, RecordEmitter& out)
     : cfg_(cfg), out_(out), table_(cfg.max_flows, cfg.hash_seed), wheel_(std::max<uint32_t>(cfg.max_flows, 1)) {
   cfg_.active_timeout_ns = std::min(cfg_.active_timeout_ns, kMaxActiveTimeoutNs);
   if (cfg_.tick_ns == 0) cfg_.tick_ns = 1;
-  if (cfg_.all_packet_iat) all_iat_.resize(table_.capacity());
+  if (cfg_.all_packet_iat) all_iat_.reset(new AllIat[table_.capacity()]);
 }
 
 void FlowMeter::account_all_iat(const FlowState& f, uint64_t rel) noexcept {

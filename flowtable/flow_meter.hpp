@@ -20,8 +20,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include "engine/base/flow_record.hpp"
 #include "engine/base/packet_meta.hpp"
@@ -119,7 +119,9 @@ class FlowMeter {
   MeterConfig cfg_;
   RecordEmitter& out_;
   FlowTable table_;
-  std::vector<AllIat> all_iat_;  // one per slot with all_packet_iat, else empty
+  // One per slot with all_packet_iat, else null. Left uninitialised (pages are touched
+  // only by slots in use): a record's first packet resets its entry.
+  std::unique_ptr<AllIat[]> all_iat_;
   TimerWheel wheel_;
   uint64_t clock_ns_ = 0;
   MeterStats stats_;
