@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <compare>
+#include <tuple>
 #include <vector>
 
 #include "compat/python_float.hpp"
