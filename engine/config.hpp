@@ -29,6 +29,13 @@ struct EngineConfig {
   std::string filter;               // tcpdump-style BPF expression ("" = none)
   bool bidirectional = true;        // -d b (default) or -d u
   bool vlan_key = false;            // --vlan-key
+  // Metering rules a compatibility profile changes (compat/compat_profile.hpp); all off
+  // = weir's own rules. See DecodeConfig and MeterConfig for each.
+  bool key_ports_tcp_udp_only = false;  // only TCP/UDP keys carry ports
+  bool ipv6_len_after_ext = false;      // IPv6 length = bytes after the extension headers
+  bool same_address_forward = false;    // source == destination address: always forward
+  bool all_packet_iat = false;          // FlowRecord::iat_* (either-direction inter-arrival)
+  bool ignore_tcp_close = false;        // FIN/RST do not shorten the idle timeout
   uint32_t workers = 0;             // -w; 0 = auto (see Engine)
   bool reader_thread = false;       // --reader-thread: read + decode in a thread of its own
                                     // even with one worker (always so with 2+ workers)

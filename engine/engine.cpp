@@ -232,10 +232,15 @@ Status Engine::open() {
   }
   m.dcfg.bidirectional = cfg.bidirectional;
   m.dcfg.vlan_key = cfg.vlan_key;
+  m.dcfg.ports_tcp_udp_only = cfg.key_ports_tcp_udp_only;
+  m.dcfg.ipv6_len_after_ext = cfg.ipv6_len_after_ext;
+  m.dcfg.same_address_forward = cfg.same_address_forward;
+  m.mc.all_packet_iat = cfg.all_packet_iat;
   m.mc.bidirectional = cfg.bidirectional;
   m.mc.idle_timeout_ns = cfg.idle_timeout_ns;
   m.mc.active_timeout_ns = cfg.active_timeout_ns;
-  m.mc.tcp_close_grace_ns = cfg.tcp_close_grace_ns;
+  // Ignoring FIN/RST = a closed flow waits the idle timeout like any other.
+  m.mc.tcp_close_grace_ns = cfg.ignore_tcp_close ? cfg.idle_timeout_ns : cfg.tcp_close_grace_ns;
   m.mc.max_flows = static_cast<uint32_t>(std::max<uint64_t>(1, (cfg.max_flows + m.n_workers - 1) / m.n_workers));
   m.run.packet_limit = cfg.packet_limit;
   m.run.duration_ns = cfg.duration_ns;

@@ -57,6 +57,24 @@ FlowMeter::FlowMeter(const MeterConfig& cfg, RecordEmitter& out)
     : cfg_(cfg), out_(out), table_(cfg.max_flows, cfg.hash_seed), wheel_(std::max<uint32_t>(cfg.max_flows, 1)) {
   cfg_.active_timeout_ns = std::min(cfg_.active_timeout_ns, kMaxActiveTimeoutNs);
   if (cfg_.tick_ns == 0) cfg_.tick_ns = 1;
+  if (cfg_.all_packet_iat) all_iat_.reset(new AllIat[table_.capacity()]);
+}
+
+void FlowMeter::account_all_iat(const FlowState& f, uint64_t rel) noexcept {
+  AllIat& a = all_iat(f);
+  const uint64_t before = uint64_t{f.dir[0].packets} + f.dir[1].packets;
+  if (before == 0) {  // the record's first packet (the slot may hold an older record's)
+    a = AllIat{};
+    return;
+  }
+  const uint64_t iat = rel - f.last_rel.get();
+  if (before == 1) {
+    a.min_ns = a.max_ns = iat;
+  } else {
+    a.min_ns = std::min(a.min_ns, iat);
+    a.max_ns = std::max(a.max_ns, iat);
+  }
+  a.sumsq += static_cast<double>(iat) * static_cast<double>(iat);
 }
 
 std::size_t FlowMeter::memory_bytes() const noexcept { return table_.memory_bytes(); }
@@ -107,6 +125,7 @@ void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
   const uint32_t d = dir_of(f, p);
   DirAcc& a = f.dir[d];
   const uint32_t len = p.ip_bytes;
+  if (cfg_.all_packet_iat) [[unlikely]] account_all_iat(f, rel);
   if (a.packets == 0) {
     a.first_rel.set(rel);
     a.ip_len_min = len;
@@ -183,6 +202,19 @@ void FlowMeter::export_record(const FlowState& f, uint64_t expiry_ns, EndReason 
   r.ingress_if = f.dir[0].ingress_if;
   fill_dir(f.dir[0], f.first_ns, r.dir[0]);
   fill_dir(f.dir[1], f.first_ns, r.dir[1]);
+  const uint64_t n = uint64_t{f.dir[0].packets} + f.dir[1].packets;
+  const double mean_len = static_cast<double>(f.dir[0].ip_bytes + f.dir[1].ip_bytes) / static_cast<double>(n);
+  r.ip_len_stddev_bytes = std::sqrt(std::max(
+      0.0, (f.dir[0].ip_len_sumsq + f.dir[1].ip_len_sumsq) / static_cast<double>(n) - mean_len * mean_len));
+  r.iat_min_ns = r.iat_max_ns = 0;
+  r.iat_stddev_ns = 0;
+  if (cfg_.all_packet_iat && n >= 2) {
+    const AllIat& a = all_iat_[static_cast<std::size_t>(&f - &table_.state(0))];
+    const double mean = static_cast<double>(f.last_rel.get()) / static_cast<double>(n - 1);
+    r.iat_min_ns = a.min_ns;
+    r.iat_max_ns = a.max_ns;
+    r.iat_stddev_ns = std::sqrt(std::max(0.0, a.sumsq / static_cast<double>(n - 1) - mean * mean));
+  }
   ++stats_.records[static_cast<std::size_t>(why)];
   ++stats_.records_total;
   stats_.record_packets += uint64_t{f.dir[0].packets} + f.dir[1].packets;

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "engine/base/flow_record.hpp"
@@ -38,6 +39,11 @@ struct MeterConfig {
   uint64_t tcp_close_grace_ns = 1'000'000'000ull;
   uint64_t tick_ns = 1'000'000;  // timer wheel resolution
   uint64_t hash_seed = kFlowHashSeed;  // must be the seed PacketMeta::hash was made with
+  // Also keep the inter-arrival statistics of consecutive packets in either direction
+  // (FlowRecord::iat_*; flowRecorder's bidirectional columns). They live in a side
+  // array of 32 bytes per slot, allocated at construction, so FlowState stays 256 bytes
+  // and runs without this option pay nothing but one predictable branch per packet.
+  bool all_packet_iat = false;
 };
 // Longest record a FlowState can represent (48-bit relative times): 72 h.
 inline constexpr uint64_t kMaxActiveTimeoutNs = 72ull * 3600 * 1'000'000'000;
@@ -95,12 +101,27 @@ class FlowMeter {
   void process_one(const PacketMeta& p) noexcept;
   uint32_t dir_of(const FlowState& f, const PacketMeta& p) const noexcept {
     if (!cfg_.bidirectional) return 0;
+    if (p.bits & PacketMeta::kSameAddress) [[unlikely]] return 0;
     return static_cast<uint32_t>(p.reversed()) ^ static_cast<uint32_t>(f.state & FlowState::kInitiatorIsB);
+  }
+
+  // Inter-arrival of consecutive packets in either direction, per slot (all_packet_iat).
+  struct alignas(32) AllIat {
+    uint64_t min_ns;
+    uint64_t max_ns;
+    double sumsq;  // sum of iat_ns^2
+  };
+  void account_all_iat(const FlowState& f, uint64_t rel) noexcept;
+  AllIat& all_iat(const FlowState& f) noexcept {
+    return all_iat_[static_cast<std::size_t>(&f - &table_.state(0))];
   }
 
   MeterConfig cfg_;
   RecordEmitter& out_;
   FlowTable table_;
+  // One per slot with all_packet_iat, else null. Left uninitialised (pages are touched
+  // only by slots in use): a record's first packet resets its entry.
+  std::unique_ptr<AllIat[]> all_iat_;
   TimerWheel wheel_;
   uint64_t clock_ns_ = 0;
   MeterStats stats_;

@@ -421,6 +421,7 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
         if ((fo >> 3) != 0 || more) out.bits |= PacketMeta::kIpFragment;
         if ((fo >> 3) != 0) {
           k.proto = nh;
+          if (cfg.ipv6_len_after_ext) out.ip_bytes = total - pos - len;
           set_layout(off, off + pos + len, total - pos - len, true);
           const DecodeOutcome r = later_fragment(nh, id, !more, now_ns, out);
           // A later fragment holds only L4 payload: everything after its fragment header.
@@ -439,6 +440,7 @@ DecodeOutcome Decoder::Impl::ipv6(const Frame& f, uint32_t off, uint64_t now_ns,
     break;
   }
   k.proto = nh;
+  if (cfg.ipv6_len_after_ext) out.ip_bytes = total - pos;
   set_layout(off, off + pos, total - pos, first_frag);
   if (nh == kIpNoNext) return O::flow;  // nothing follows: 3-tuple flow
   if (first_frag)
@@ -602,8 +604,17 @@ DecodeOutcome Decoder::Impl::decode(const PacketView& pv, uint64_t now_ns,
 void Decoder::Impl::finish(PacketMeta& out) const noexcept {
   FlowKey& k = out.key;
   if (cfg.vlan_key) k.vlan = out.vlan;
-  uint32_t pa = ports >> 16;
-  uint32_t pb = ports & 0xFFFF;
+  uint32_t key_ports = ports;
+  if (cfg.ports_tcp_udp_only && k.proto != kIpTcp && k.proto != kIpUdp) [[unlikely]] {
+    key_ports = 0;
+    out.bits &= static_cast<uint8_t>(~(PacketMeta::kIcmpEcho | PacketMeta::kIcmpReply));
+  }
+  if (cfg.same_address_forward) [[unlikely]] {
+    const std::size_t n = k.ip_version == 4 ? 4 : 16;
+    if (std::memcmp(src, dst, n) == 0) out.bits |= PacketMeta::kSameAddress;
+  }
+  uint32_t pa = key_ports >> 16;
+  uint32_t pb = key_ports & 0xFFFF;
   uint32_t swap = 0;
   const bool v4 = k.ip_version == 4;
   if (cfg.bidirectional) {

@@ -39,6 +39,10 @@ std::string_view decode_outcome_name(DecodeOutcome o) noexcept;
 struct DecodeConfig {
   bool bidirectional = true;   // store keys in canonical order (see flow_key.hpp)
   bool vlan_key = false;       // put the outer VLAN id into the key
+  // Compatibility rules (compat/, e.g. --compat flowrecorder); all off = weir's own.
+  bool ports_tcp_udp_only = false;  // only TCP/UDP keys carry ports; others are 3-tuples
+  bool ipv6_len_after_ext = false;  // IPv6 ip_bytes = bytes after the extension headers
+  bool same_address_forward = false;  // PacketMeta::kSameAddress when source == destination
   uint64_t frag_timeout_ns = 30'000'000'000ull;
   uint32_t frag_cache_entries = 4096;  // power of two
 };

@@ -71,6 +71,14 @@ struct FlowRecord {
   EndReason end_reason = EndReason::idle;
   uint32_t ingress_if = 0;   // capture interface of the first packet: pcapng interface id
                              // (0 for classic pcap), or the live interface's ifindex
+  // Both directions together: population standard deviation of the IP lengths, and the
+  // inter-arrival of consecutive packets in either direction (min, max, population
+  // standard deviation; the mean is (end_ns - start_ns) / (packets - 1)). The iat_*
+  // values are kept only with MeterConfig::all_packet_iat (--compat flowrecorder), else 0.
+  double ip_len_stddev_bytes = 0;
+  uint64_t iat_min_ns = 0;
+  uint64_t iat_max_ns = 0;
+  double iat_stddev_ns = 0;
   std::array<DirStats, 2> dir{};
 };
 

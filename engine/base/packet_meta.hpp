@@ -36,6 +36,9 @@ struct PacketMeta {
   // An IP fragment, first or later (set even when decoding fails after the IP header):
   // its outcome depends on the fragment cache, i.e. on every fragment before it.
   static constexpr uint8_t kIpFragment = 16;
+  // Source and destination address are equal and the decoder was asked to say so
+  // (DecodeConfig::same_address_forward): the meter counts the packet as forward.
+  static constexpr uint8_t kSameAddress = 32;
 
   bool reversed() const noexcept { return bits & kReversed; }
 };

@@ -303,6 +303,48 @@ TEST(FlowMeter, ForwardIsTheFirstPacketsSenderAndStatsAreExact) {
   EXPECT_EQ(f.end_ns, kT0 + 7000);
 }
 
+TEST(FlowMeter, AllPacketIatCoversGapsInEitherDirectionAndResetsPerRecord) {
+  MeterConfig c = cfg_with(60);
+  c.all_packet_iat = true;
+  MeterRig r(c);
+  r.pkt(1, kT0, false, 0x10, 60);
+  r.pkt(1, kT0 + 1000, true, 0x10, 40);   // gaps 1000, 2000, 6000 across directions
+  r.pkt(1, kT0 + 3000, false, 0x10, 100);
+  r.pkt(1, kT0 + 9000, true, 0x10, 40);
+  r.pkt(1, kT0 + 100 * kSec, false);      // idle: a new record in the same slot
+  r.pkt(1, kT0 + 100 * kSec + 500, false);
+  const auto recs = r.finish();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].iat_min_ns, 1000u);
+  EXPECT_EQ(recs[0].iat_max_ns, 6000u);
+  EXPECT_NEAR(recs[0].iat_stddev_ns, 2160.2468994692867, 1e-6);  // population, of {1000, 2000, 6000}
+  EXPECT_NEAR(recs[0].ip_len_stddev_bytes, 24.49489742783178, 1e-9);  // of {60, 40, 100, 40}
+  EXPECT_EQ(recs[1].iat_min_ns, 500u);  // nothing of the first record left in the slot
+  EXPECT_EQ(recs[1].iat_max_ns, 500u);
+  EXPECT_EQ(recs[1].iat_stddev_ns, 0.0);
+  MeterRig plain(cfg_with(60));
+  plain.pkt(1, kT0);
+  plain.pkt(1, kT0 + 1000, true);
+  EXPECT_EQ(plain.finish()[0].iat_max_ns, 0u);  // off: not kept
+}
+
+TEST(FlowMeter, SameAddressPacketsAreForwardWhenTheDecoderSaysSo) {
+  MeterRig r(cfg_with(60));
+  r.pkt(1, kT0);
+  PacketMeta m;
+  m.key = key_n(1);
+  m.ts_ns = kT0 + 10;
+  m.index = 1;
+  m.hash = static_cast<uint32_t>(flow_hash64(m.key));
+  m.ip_bytes = 100;
+  m.bits = PacketMeta::kReversed | PacketMeta::kSameAddress;
+  r.meter.process_burst(std::span<const PacketMeta>(&m, 1));
+  const auto recs = r.finish();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].dir[0].packets, 2u);
+  EXPECT_EQ(recs[0].dir[1].packets, 0u);
+}
+
 TEST(FlowMeter, UnidirectionalModePutsEveryPacketForward) {
   MeterConfig c = cfg_with(300);
   c.bidirectional = false;

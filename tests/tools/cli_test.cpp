@@ -28,6 +28,7 @@
 #include "support/packet_builder.hpp"
 #include "support/pcap_writer.hpp"
 #include "exporters/binary_reader.hpp"
+#include "compat/compat_profile.hpp"
 #include "tools/weir/cli.hpp"
 
 namespace weir {
@@ -59,7 +60,7 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
   for (const std::string& o : opts) {
     bool ok = false;
     std::string last_error;
-    for (const char* v : {"", "2", "b", "csv", "read", "l3", "1024", "out.json"}) {
+    for (const char* v : {"", "2", "b", "csv", "read", "l3", "1024", "out.json", "flowrecorder"}) {
       // -i is the other input: it stands alone.
       std::vector<std::string> args = {"-r", "x.pcap", o};
       if (o == "-i") args = {o};
@@ -77,6 +78,24 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
     }
     EXPECT_TRUE(ok) << o << " from --help is rejected: " << last_error;
   }
+}
+
+TEST(Cli, CompatSetsTheToolsRulesAndFormatAndIdleTimeoutStillApplies) {
+  ASSERT_TRUE(compat::register_compat_formats());
+  cli::Options o = cli::parse({"-r", "a.pcap", "--compat", "flowrecorder", "-o", "x.csv"});
+  EXPECT_EQ(o.engine.idle_timeout_ns, 3600'000'000'000u);
+  EXPECT_TRUE(o.engine.ignore_tcp_close);
+  EXPECT_TRUE(o.engine.key_ports_tcp_udp_only);
+  EXPECT_TRUE(o.engine.all_packet_iat);
+  ASSERT_EQ(o.engine.outputs.size(), 1u);
+  EXPECT_EQ(o.engine.outputs[0].format.name, "flowrecorder");
+  o = cli::parse({"--idle-timeout", "60", "-r", "a.pcap", "--compat", "flowrecorder"});
+  EXPECT_EQ(o.engine.idle_timeout_ns, 60'000'000'000u);
+  o = cli::parse({"-r", "a.pcap", "-F", "flowrecorder"});  // the format alone: weir's rules
+  EXPECT_EQ(o.engine.idle_timeout_ns, 300'000'000'000u);
+  EXPECT_FALSE(o.engine.key_ports_tcp_udp_only);
+  EXPECT_TRUE(o.engine.all_packet_iat);
+  EXPECT_THROW(cli::parse({"-r", "a.pcap", "--compat", "flowrecorder", "-F", "bin"}), std::invalid_argument);
 }
 
 TEST(Cli, OptionsSetTheEngineConfiguration) {

@@ -8,7 +8,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
+
+#include "compat/compat_profile.hpp"
+#include "exporters/sink_registry.hpp"
 
 namespace weir::cli {
 
@@ -80,7 +84,9 @@ metering
   -d u|b             unidirectional or bidirectional flows (default b). In a biflow
                      the forward direction is the sender of the first packet.
   --vlan-key         put the outer VLAN id into the flow key
-  --idle-timeout S   end a flow after S seconds without packets (default 300)
+  --compat NAME      meter and write like an older tool: its rules and its output
+                     format (-F cannot be combined; --idle-timeout still applies):
+)") + compat::compat_profiles_help() + std::string(R"(  --idle-timeout S   end a flow after S seconds without packets (default 300)
   --active-timeout S cut a record after S seconds; the flow continues in a new one
                      (default 1800, at most 259200)
   --tcp-close-grace S  after FIN both ways or RST, end the flow S seconds after its
@@ -149,6 +155,9 @@ Options parse(const std::vector<std::string>& args) {
   auto check = [](Status st) {
     if (!st) throw std::invalid_argument(st.message);
   };
+  const compat::CompatProfile* profile = nullptr;
+  std::optional<uint64_t> idle_given;
+  bool format_given = false;
   auto need = [&](std::size_t& i, const std::string& opt) -> const std::string& {
     if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
     return args[++i];
@@ -214,6 +223,7 @@ Options parse(const std::vector<std::string>& args) {
     } else if (a == "-o") {
       check(sinks.output(need(i, a)));
     } else if (a == "-F") {
+      format_given = true;
       check(sinks.format(need(i, a)));
     } else if (a == "-G") {
       rotate_ns = parse_seconds_ns(a, need(i, a));
@@ -228,8 +238,15 @@ Options parse(const std::vector<std::string>& args) {
       e.reader_thread = true;
     } else if (a == "--per-queue") {
       e.per_queue = true;
+    } else if (a == "--compat") {
+      const std::string& v = need(i, a);
+      profile = compat::find_compat_profile(v);
+      if (!profile) {
+        throw std::invalid_argument("--compat: expected " + compat::compat_names() + ", got '" + v + "'");
+      }
     } else if (a == "--idle-timeout") {
       e.idle_timeout_ns = parse_seconds_ns(a, need(i, a));
+      idle_given = e.idle_timeout_ns;
     } else if (a == "--active-timeout") {
       e.active_timeout_ns = parse_seconds_ns(a, need(i, a));
       if (e.active_timeout_ns > 259200ull * 1'000'000'000) {
@@ -284,6 +301,16 @@ Options parse(const std::vector<std::string>& args) {
   }
   if (o.help || o.version) return o;
   check(sinks.finish(e.bidirectional, e.outputs));
+  if (profile) {
+    if (format_given) {
+      throw std::invalid_argument("--compat " + std::string(profile->name) + " writes its own format (" +
+                                  std::string(profile->format) + "); drop -F, or use -F " +
+                                  std::string(profile->format) + " alone to keep weir's metering rules");
+    }
+    profile->apply(e);
+    if (idle_given) e.idle_timeout_ns = *idle_given;
+  }
+  compat::apply_format_needs(e);
   if (rotate_keep != 0 && rotate_ns == 0) throw std::invalid_argument("-W needs -G (files are rotated by time)");
   for (SinkConfig& c : e.outputs) {
     if (rotate_ns != 0 && (c.path == "-" || c.path.find("://") != std::string::npos)) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compat/compat_profile.hpp"
 #include "engine/engine.hpp"
 #include "tools/weir/cli.hpp"
 #include "tools/weir/subcommands.hpp"
@@ -28,6 +29,7 @@ constexpr Subcommand kSubcommands[] = {
     {"collect", collect_main, "receive NetFlow v5/v9 and IPFIX, write weir's formats"},
     {"flows", flows_main, "list the unidirectional flows of a capture with FlowIDs (pcap_flow)"},
     {"extract", extract_main, "a flow's packets, or TCP/UDP streams reassembled, into files (pcap_flow)"},
+    {"flowrecorder", flowrecorder_main, "flowRecorder's command line: -d u|b -f FILE|-i IFACE -o OUT"},
 };
 
 // The running engine, for the signal handler: the first SIGINT/SIGTERM stops it cleanly
@@ -73,13 +75,19 @@ int meter_main(const std::vector<std::string>& args) {
   if (opt.help) {
     std::fputs(cli::usage().c_str(), stdout);
     std::fputs("\nsubcommands (weir NAME --help):\n", stdout);
-    for (const Subcommand& s : kSubcommands) std::printf("  %-8s %s\n", s.name, s.summary);
+    for (const Subcommand& s : kSubcommands) std::printf("  %-12s %s\n", s.name, s.summary);
     return cli::kExitOk;
   }
   if (opt.version) {
     std::printf("weir %s\n", WEIR_VERSION);
     return cli::kExitOk;
   }
+  return run_meter(opt, "weir");
+}
+
+}  // namespace
+
+int run_meter(cli::Options& opt, const char* prog) {
   opt.engine.progress = opt.progress == 1 || (opt.progress == -1 && isatty(STDERR_FILENO));
   if (opt.engine.stats_interval_ns) {
     const bool quiet = opt.quiet;
@@ -99,33 +107,37 @@ int meter_main(const std::vector<std::string>& args) {
     g_engine.store(nullptr);
   }
   if (!s) {
-    std::fprintf(stderr, "weir: %s\n", s.message.c_str());
+    std::fprintf(stderr, "%s: %s\n", prog, s.message.c_str());
     return cli::exit_code(s);
   }
   if (!opt.quiet) std::fputs(sum.format().c_str(), stderr);
   if (!opt.stats_json.empty() && !write_file_atomically(opt.stats_json, sum.to_json())) {
-    std::fprintf(stderr, "weir: cannot write %s\n", opt.stats_json.c_str());
+    std::fprintf(stderr, "%s: cannot write %s\n", prog, opt.stats_json.c_str());
     return cli::kExitOutput;
   }
   if (!sum.input_error.empty()) {
-    if (opt.quiet) std::fprintf(stderr, "weir: %s\n", sum.input_error.c_str());
+    if (opt.quiet) std::fprintf(stderr, "%s: %s\n", prog, sum.input_error.c_str());
     return cli::kExitMalformed;
   }
   if (!sum.output_error.empty()) {
-    if (opt.quiet) std::fprintf(stderr, "weir: %s\n", sum.output_error.c_str());
+    if (opt.quiet) std::fprintf(stderr, "%s: %s\n", prog, sum.output_error.c_str());
     return cli::kExitOutput;
   }
   if (!sum.conserved()) {
-    std::fprintf(stderr, "weir: internal error: packet conservation check failed\n");
+    std::fprintf(stderr, "%s: internal error: packet conservation check failed\n", prog);
     return cli::kExitInternal;
   }
   return cli::kExitOk;
 }
 
-}  // namespace
 }  // namespace weir
 
 int main(int argc, char** argv) {
+  // Formats of the --compat profiles (-F flowrecorder ...), before any option is parsed.
+  if (weir::Status s = weir::compat::register_compat_formats(); !s) {
+    std::fprintf(stderr, "weir: %s\n", s.message.c_str());
+    return weir::cli::kExitInternal;
+  }
   if (argc > 1) {
     for (const weir::Subcommand& s : weir::kSubcommands) {
       if (std::strcmp(argv[1], s.name) == 0) return s.main(argc - 1, argv + 1);

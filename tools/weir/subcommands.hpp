@@ -4,6 +4,8 @@
 // returns a status from exit_codes.hpp.
 #pragma once
 
+#include "tools/weir/cli.hpp"
+
 namespace weir {
 
 struct Subcommand {
@@ -19,5 +21,10 @@ int report_main(int argc, char** argv);
 int collect_main(int argc, char** argv);
 int flows_main(int argc, char** argv);
 int extract_main(int argc, char** argv);
+int flowrecorder_main(int argc, char** argv);
+
+// Runs a metering job from parsed options (the plain `weir` command, and subcommands
+// that map another tool's options onto it); messages are prefixed with prog.
+int run_meter(cli::Options& opt, const char* prog);
 
 }  // namespace weir
