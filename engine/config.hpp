@@ -29,6 +29,8 @@ struct EngineConfig {
   std::string filter;               // tcpdump-style BPF expression ("" = none)
   bool bidirectional = true;        // -d b (default) or -d u
   bool vlan_key = false;            // --vlan-key
+  bool higher_moments = false;      // meter frame-length/IAT skewness and kurtosis (also on
+                                    // when a sink asks: FlowSink::needs_higher_moments)
   uint32_t workers = 0;             // -w; 0 = auto (see Engine)
   bool reader_thread = false;       // --reader-thread: read + decode in a thread of its own
                                     // even with one worker (always so with 2+ workers)

@@ -233,6 +233,8 @@ Status Engine::open() {
   m.dcfg.bidirectional = cfg.bidirectional;
   m.dcfg.vlan_key = cfg.vlan_key;
   m.mc.bidirectional = cfg.bidirectional;
+  m.mc.higher_moments = cfg.higher_moments;
+  for (const auto& sink : m.sinks) m.mc.higher_moments |= sink->needs_higher_moments();
   m.mc.idle_timeout_ns = cfg.idle_timeout_ns;
   m.mc.active_timeout_ns = cfg.active_timeout_ns;
   m.mc.tcp_close_grace_ns = cfg.tcp_close_grace_ns;

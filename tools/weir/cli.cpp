@@ -10,9 +10,17 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "compat/compat_profile.hpp"
+#include "exporters/sink_registry.hpp"
+
 namespace weir::cli {
 
 namespace {
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 bool is_file(const std::string& p) {
   struct stat st {};
@@ -42,6 +50,7 @@ uint64_t parse_seconds_ns(const std::string& opt, const std::string& v) {
 }
 
 std::string usage() {
+  compat::register_compat_formats();  // so that sink_formats_help() lists their formats
   return std::string(R"(usage: weir [options] -r FILE [-r FILE ...] [expression]
        weir [options] -i IFACE [expression]
        weir NAME ...               (subcommands: see below)
@@ -53,6 +62,9 @@ input
   -r FILE            capture file (pcap or pcapng, plain or gzip/zstd compressed;
                      '-' = standard input). Repeat -r, or list more files right after
                      it: all are read in order as one stream of packets.
+  -r DIR             every capture in DIR (sorted by name), each metered on its own
+                     into -o OUTDIR/<name>_flow.csv (OUTDIR created if missing); a
+                     line per file on stderr
   -i IFACE           live capture: IFACE (libpcap; 'any' = all interfaces),
                      afpacket:IFACE (AF_PACKET fanout, one socket per worker) or
                      dpdk:PORT (DPDK, one RX queue per worker)
@@ -106,7 +118,10 @@ output
                      strftime pattern (flows-%Y%m%d-%H%M%S.bin); each file is
                      complete when closed
   -W N               with -G: keep at most N files (the oldest is removed)
-  --template-refresh S   IPFIX/v9 over UDP: resend templates every S s (default 600)
+  --compat NAME      an older tool's output columns and metering rules (its -F format
+                     unless -F is given); options given on the command line override
+                     its defaults. NAME is one of:
+)" + compat::compat_profiles_help() + R"(  --template-refresh S   IPFIX/v9 over UDP: resend templates every S s (default 600)
   --observation-domain N  IPFIX observation domain / v9 source id / v5 engine id
   --mtu N            UDP exports: datagrams fit in N bytes (default 1500)
   --flush-interval S push written records to the output every S seconds (default 1)
@@ -153,6 +168,25 @@ Options parse(const std::vector<std::string>& args) {
     if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
     return args[++i];
   };
+  compat::register_compat_formats();
+  bool format_given = false;        // a -F on the command line
+  std::string_view profile_format;  // the --compat profile's output format
+  // --compat first, wherever it is: the profile sets defaults the other options override.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--compat") continue;
+    const std::string& name = need(i, args[i]);
+    const compat::CompatProfile* p = compat::find_compat_profile(name);
+    if (p == nullptr) {
+      std::string known;
+      for (const compat::CompatProfile& c : compat::compat_profiles())
+        known += (known.empty() ? "" : ", ") + std::string(c.name);
+      throw std::invalid_argument("--compat: unknown profile '" + name + "' (known: " + known + ")");
+    }
+    if (!o.compat.empty()) throw std::invalid_argument("--compat: one profile per run");
+    o.compat = name;
+    p->apply(e);
+    if (!e.outputs.empty()) profile_format = e.outputs.front().format.name;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (!is_option(a)) {
@@ -160,7 +194,13 @@ Options parse(const std::vector<std::string>& args) {
       continue;
     }
     if (a == "-r") {
-      e.capture.files.push_back(need(i, a));
+      const std::string& path = need(i, a);
+      if (is_dir(path)) {
+        if (!o.input_dir.empty()) throw std::invalid_argument("-r DIR: one directory per run");
+        o.input_dir = path;
+        continue;
+      }
+      e.capture.files.push_back(path);
       // tcpdump habit extended: more files may follow one -r.
       while (i + 1 < args.size() && !is_option(args[i + 1]) && is_file(args[i + 1])) {
         e.capture.files.push_back(args[++i]);
@@ -215,6 +255,7 @@ Options parse(const std::vector<std::string>& args) {
       check(sinks.output(need(i, a)));
     } else if (a == "-F") {
       check(sinks.format(need(i, a)));
+      format_given = true;
     } else if (a == "-G") {
       rotate_ns = parse_seconds_ns(a, need(i, a));
       if (rotate_ns < 1'000'000'000ull) throw std::invalid_argument("-G: at least 1 second");
@@ -222,6 +263,8 @@ Options parse(const std::vector<std::string>& args) {
       rotate_keep = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 1u << 20));
     } else if (a == "--template-refresh" || a == "--observation-domain" || a == "--mtu") {
       check(sinks.option(a, need(i, a)));
+    } else if (a == "--compat") {
+      ++i;  // applied before the loop
     } else if (a == "-w") {
       e.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, kMaxWorkers));
     } else if (a == "--reader-thread") {
@@ -284,6 +327,10 @@ Options parse(const std::vector<std::string>& args) {
   }
   if (o.help || o.version) return o;
   check(sinks.finish(e.bidirectional, e.outputs));
+  if (!o.compat.empty() && !format_given) {
+    // The profile's format for every output (-F was not given), checked against each -o.
+    for (SinkConfig& c : e.outputs) check(parse_sink_spec(profile_format, c.path, c));
+  }
   if (rotate_keep != 0 && rotate_ns == 0) throw std::invalid_argument("-W needs -G (files are rotated by time)");
   for (SinkConfig& c : e.outputs) {
     if (rotate_ns != 0 && (c.path == "-" || c.path.find("://") != std::string::npos)) {
@@ -291,6 +338,13 @@ Options parse(const std::vector<std::string>& args) {
     }
     c.exp.rotate_ns = rotate_ns;
     c.exp.rotate_keep = rotate_keep;
+  }
+  if (!o.input_dir.empty()) {
+    if (!e.capture.files.empty() || !e.capture.interface.empty())
+      throw std::invalid_argument("-r DIR cannot be combined with other -r or -i inputs");
+    if (e.outputs.size() != 1 || e.outputs.front().path == "-")
+      throw std::invalid_argument("-r DIR needs one output directory: -o OUTDIR");
+    return o;
   }
   if (e.capture.files.empty() && e.capture.interface.empty()) {
     throw std::invalid_argument(
