@@ -10,15 +10,14 @@
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "compat/compat_profile.hpp"

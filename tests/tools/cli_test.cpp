@@ -59,7 +59,7 @@ TEST(Cli, EveryOptionListedInHelpIsAccepted) {
   for (const std::string& o : opts) {
     bool ok = false;
     std::string last_error;
-    for (const char* v : {"", "2", "b", "csv", "read", "l3", "1024", "out.json"}) {
+    for (const char* v : {"", "2", "b", "csv", "read", "l3", "1024", "out.json", "pyflowmeter"}) {
       // -i is the other input: it stands alone.
       std::vector<std::string> args = {"-r", "x.pcap", o};
       if (o == "-i") args = {o};
