@@ -131,7 +131,8 @@ int run_input_dir(const cli::Options& opt) {
     }
     const int width = 30;
     const int done = static_cast<int>(width * i / files.size());
-    std::fprintf(stderr, "[%.*s%*s] %zu/%zu %s -> %s\n", done, "##############################",
+    if (opt.progress != 0)  // a bar of the files done, even with -q; --no-progress drops it
+      std::fprintf(stderr, "[%.*s%*s] %zu/%zu %s -> %s\n", done, "##############################",
                  width - done, "", i + 1, files.size(), files[i].path.c_str(),
                  files[i].output.c_str());
     EngineConfig cfg = opt.engine;
