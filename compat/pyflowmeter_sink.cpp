@@ -42,8 +42,7 @@ class PyFlowMeterSink final : public detail::DestSink {
                     std::to_string(n_records_ - counters_.not_exported) + " rows";
     if (counters_.not_exported)
       t += ", " + std::to_string(counters_.not_exported) +
-           " records neither TCP nor UDP not written (PyFlowMeter's columns have no protocol "
-           "but those two)";
+           " records not written: neither TCP nor UDP (PyFlowMeter's columns carry only those)";
     return t;
   }
 };

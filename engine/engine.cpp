@@ -601,6 +601,7 @@ Status Engine::run(RunSummary& sum) {
   sinks.finish();
   sum.records_written = sinks.written();
   sum.output_error = sinks.error();
+  sum.not_exported_notes = sinks.not_exported_notes();
   sum.interrupted = m.run.interrupted.load(std::memory_order_relaxed);
   sum.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return Status::ok();

@@ -364,7 +364,8 @@ void FlowMeter::process_burst(std::span<const PacketMeta> pkts) noexcept {
   for (std::size_t base = 0; base < pkts.size(); base += kGroup) {
     const std::size_t end = std::min(pkts.size(), base + kGroup);
     for (std::size_t i = base; i < end; ++i) table_.prefetch_bucket(pkts[i].hash);
-    for (std::size_t i = base; i < end; ++i) table_.prefetch_candidates(pkts[i].hash);
+    for (std::size_t i = base; i < end; ++i)
+      table_.prefetch_candidates(pkts[i].hash, moments_, 2 * sizeof(MomentSums));
     for (std::size_t i = base; i < end; ++i) process_one(pkts[i]);
   }
 }

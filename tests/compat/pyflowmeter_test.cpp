@@ -496,6 +496,21 @@ TEST(PyFlowMeterCaptures, Ipv6AndUdpFlowsArePresentAndFragmentsMakeNoFlowOfTheir
   EXPECT_EQ(tab.rows[0].at("fwd_tot_pkt"), "50");
 }
 
+// ICMP records are metered but have no row; the summary names them.
+TEST(PyFlowMeterCaptures, RecordsNeitherTcpNorUdpAreCountedInTheSummary) {
+  REQUIRE_WEIR();
+  WEIR_REQUIRE_CAPTURES();
+  const std::string pcap = capture("icmp/PING1.pcap");
+  if (!fs::exists(pcap)) GTEST_SKIP() << pcap << " not found";
+  TempDir t;
+  std::string err;
+  ASSERT_EQ(run_weir(t, {"--compat", "pyflowmeter", "-r", pcap, "-o", t / "o.csv"}, nullptr, &err), 0);
+  EXPECT_TRUE(test::read_csv_table(t / "o.csv").rows.empty());
+  EXPECT_NE(err.find("not exported:  pyflowmeter " + (t / "o.csv") + ": 0 rows, 1 records not written"),
+            std::string::npos)
+      << err;
+}
+
 // ---------------------------------------------------------------------------------------
 // -r DIR
 
