@@ -203,6 +203,9 @@ TEST(PyFlowMeterProfile, CompatSetsTheFormatAndRulesAndLaterOptionsOverride) {
   o = cli::parse({"-r", "x.pcap", "-F", "pyflowmeter"});
   EXPECT_EQ(o.engine.outputs[0].format.name, "pyflowmeter");
   EXPECT_FALSE(o.engine.higher_moments);  // the sink asks the engine itself
+  o = cli::parse({"-r", "x.pcap", "--compat", "pyflowmeter", "-F", "csv", "-o", "o.csv"});
+  EXPECT_EQ(o.engine.outputs[0].format, OutputFormat::csv);  // -F replaces the profile's
+  EXPECT_EQ(o.engine.idle_timeout_ns, 600'000'000'000ull);  // its rules stay
   EXPECT_NE(compat::find_compat_profile("pyflowmeter"), nullptr);
   EXPECT_EQ(compat::find_compat_profile("pyflowmeterx"), nullptr);
 }
@@ -215,7 +218,8 @@ TEST(PyFlowMeterCli, BadOptionsExit2WithAMessage) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
       {{"--compat", "nope", "-r", pcap}, "unknown profile 'nope'"},
       {{"-r", pcap, "--compat"}, "--compat needs a value"},
-      {{"-r", pcap, "-F", "pyflowmeterx"}, "-F: expected"},
+      {{"-r", pcap, "-F", "pyflowmeterx"}, "unknown format"},
+      {{"--compat", "pyflowmeter", "-r", pcap, "-o", "udp://127.0.0.1:9"}, "cannot write to"},
       {{"-r", t.path()}, "-r DIR needs one output directory"},
       {{"-r", t.path(), "-o", "-"}, "-r DIR needs one output directory"},
       {{"-r", t.path(), "-r", pcap, "-o", t / "out"}, "cannot be combined"},
