@@ -222,6 +222,7 @@ TEST(PyFlowMeterCli, BadOptionsExit2WithAMessage) {
       {{"--compat", "pyflowmeter", "-r", pcap, "-o", "udp://127.0.0.1:9"}, "cannot write to"},
       {{"-r", t.path()}, "-r DIR needs one output directory"},
       {{"-r", t.path(), "-o", "-"}, "-r DIR needs one output directory"},
+      {{"-r", t.path(), "-F", "ipfix", "-o", "udp://127.0.0.1:9"}, "-r DIR needs one output directory"},
       {{"-r", t.path(), "-r", pcap, "-o", t / "out"}, "cannot be combined"},
       {{"-r", t.path(), "-r", t.path(), "-o", t / "out"}, "one directory per run"},
       {{"--compat", "pyflowmeter", "--compat", "pyflowmeter", "-r", pcap}, "one profile per run"},

@@ -342,7 +342,8 @@ Options parse(const std::vector<std::string>& args) {
   if (!o.input_dir.empty()) {
     if (!e.capture.files.empty() || !e.capture.interface.empty())
       throw std::invalid_argument("-r DIR cannot be combined with other -r or -i inputs");
-    if (e.outputs.size() != 1 || e.outputs.front().path == "-")
+    if (e.outputs.size() != 1 || e.outputs.front().path == "-" ||
+        e.outputs.front().path.find("://") != std::string::npos)
       throw std::invalid_argument("-r DIR needs one output directory: -o OUTDIR");
     return o;
   }

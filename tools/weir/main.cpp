@@ -112,7 +112,9 @@ int run_job(const cli::Options& opt, EngineConfig cfg) {
 int run_input_dir(const cli::Options& opt) {
   const std::string out_dir = opt.engine.outputs.front().path;
   const std::string_view format = opt.engine.outputs.front().format.name;
-  const std::string_view ext = format == OutputFormat::binary.name ? "bin" : "csv";
+  // <name>_flow.csv for the CSV formats (weir's, PyFlowMeter's), else .<format name>.
+  const std::string_view ext =
+      format == OutputFormat::csv.name || format == "pyflowmeter" ? "csv" : format;
   std::vector<cli::DirInput> files;
   std::vector<std::string> skipped;
   Status s = cli::list_input_dir(opt.input_dir, out_dir, ext, files, skipped);
