@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The table of compatibility profiles: one row per profile (compat_profile.hpp).
 #include "compat/flowrecorder_profile.hpp"
+#include "compat/pyflowmeter_profile.hpp"
 
 namespace weir::compat {
+
+namespace {
+// The pyflowmeter sink asks the meter for its moments itself (needs_higher_moments).
+Status register_pyflowmeter_format() { return register_sink_format(pyflowmeter_sink_format()); }
+}  // namespace
 
 const std::vector<CompatProfile>& compat_profiles() {
   static const std::vector<CompatProfile> table = {
       {"flowrecorder", "flowRecorder's CSV and rules (18 columns -d u, 44 -d b; doc/flowrecorder.md)",
        kFlowRecorderFormat, apply_flowrecorder, flowrecorder_format_needs, register_flowrecorder_format},
+      {"pyflowmeter", "PyFlowMeter's 48 CICFlowMeter-style columns (doc/pyflowmeter.md)", "pyflowmeter",
+       apply_pyflowmeter, nullptr, register_pyflowmeter_format},
   };
   return table;
 }

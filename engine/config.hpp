@@ -36,6 +36,8 @@ struct EngineConfig {
   bool same_address_forward = false;    // source == destination address: always forward
   bool all_packet_iat = false;          // FlowRecord::iat_* (either-direction inter-arrival)
   bool ignore_tcp_close = false;        // FIN/RST do not shorten the idle timeout
+  bool higher_moments = false;      // meter frame-length/IAT skewness and kurtosis (also on
+                                    // when a sink asks: FlowSink::needs_higher_moments)
   uint32_t workers = 0;             // -w; 0 = auto (see Engine)
   bool reader_thread = false;       // --reader-thread: read + decode in a thread of its own
                                     // even with one worker (always so with 2+ workers)

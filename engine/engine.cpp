@@ -237,6 +237,8 @@ Status Engine::open() {
   m.dcfg.same_address_forward = cfg.same_address_forward;
   m.mc.all_packet_iat = cfg.all_packet_iat;
   m.mc.bidirectional = cfg.bidirectional;
+  m.mc.higher_moments = cfg.higher_moments;
+  for (const auto& sink : m.sinks) m.mc.higher_moments |= sink->needs_higher_moments();
   m.mc.idle_timeout_ns = cfg.idle_timeout_ns;
   m.mc.active_timeout_ns = cfg.active_timeout_ns;
   // Ignoring FIN/RST = a closed flow waits the idle timeout like any other.
@@ -604,6 +606,7 @@ Status Engine::run(RunSummary& sum) {
   sinks.finish();
   sum.records_written = sinks.written();
   sum.output_error = sinks.error();
+  sum.not_exported_notes = sinks.not_exported_notes();
   sum.interrupted = m.run.interrupted.load(std::memory_order_relaxed);
   sum.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return Status::ok();

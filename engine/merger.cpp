@@ -41,6 +41,13 @@ void SinkSet::finish() noexcept {
   }
 }
 
+std::string SinkSet::not_exported_notes() const {
+  std::string t;
+  for (const auto& s : sinks_)
+    if (s->stats().not_exported) t += s->summary() + "\n";
+  return t;
+}
+
 std::string SinkSet::error() const {
   for (const std::string& e : errors_) {
     if (!e.empty()) return e;

@@ -41,6 +41,9 @@ class SinkSet {
   uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
   // The first error of any sink ("" when none).
   std::string error() const;
+  // The summary() line of each sink that left records out (FlowSink stats not_exported:
+  // NetFlow v5 and IPv6, PyFlowMeter's columns and ICMP), one per line; "" when none.
+  std::string not_exported_notes() const;
 
  private:
   void fail(std::size_t i, const Status& s);

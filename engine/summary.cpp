@@ -83,6 +83,11 @@ std::string RunSummary::format() const {
        (conserved() ? "  ok\n" : "  MISMATCH\n");
   if (!input_error.empty()) o += "  input error:   " + input_error + "\n";
   if (!output_error.empty()) o += "  output error:  " + output_error + "\n";
+  for (std::size_t at = 0; at < not_exported_notes.size();) {
+    const std::size_t nl = not_exported_notes.find('\n', at);
+    o += "  not exported:  " + not_exported_notes.substr(at, nl - at) + "\n";
+    at = nl == std::string::npos ? not_exported_notes.size() : nl + 1;
+  }
   return o;
 }
 

@@ -35,6 +35,7 @@ struct RunSummary {
   std::array<uint64_t, kNumEndReasons> records{};
   uint64_t records_total = 0;
   uint64_t records_written = 0;
+  std::string not_exported_notes;  // SinkSet::not_exported_notes(): records a format left out
   uint64_t caplen_over_wire = 0;
   uint64_t ts_backwards = 0;
   uint64_t fragments_attributed = 0;

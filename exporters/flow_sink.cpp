@@ -46,6 +46,11 @@ class FanoutSink final : public FlowSink {
   }
   uint64_t records_written() const noexcept override { return sinks_.front()->records_written(); }
   SinkStats stats() const override { return sinks_.front()->stats(); }
+  bool needs_higher_moments() const noexcept override {
+    for (const auto& s : sinks_)
+      if (s->needs_higher_moments()) return true;
+    return false;
+  }
   std::string summary() const override {
     std::string t;
     for (const auto& s : sinks_) {

@@ -89,6 +89,9 @@ class FlowSink {
   virtual Status finish() = 0;
   virtual uint64_t records_written() const noexcept = 0;
   virtual SinkStats stats() const { return {.records = records_written()}; }
+  // True when the format prints DirStats' shape fields (l2_len_*, *_skewness,
+  // *_kurtosis): the engine then meters them (MeterConfig::higher_moments).
+  virtual bool needs_higher_moments() const noexcept { return false; }
   // One line per -F/-o pair for the run summary, e.g.
   // "ipfix udp://127.0.0.1:4739: 1200 records, 56 messages, 93 KiB".
   virtual std::string summary() const;

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,33 @@ constexpr uint8_t kTcpRst = 0x04;
 constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoIcmp6 = 58;
+
+// The shape columns from a direction's MomentSums (see flow_moments.hpp).
+void fill_shape(const DirAcc& a, const MomentSums& m, DirStats& d) noexcept {
+  const double n = a.packets;
+  const uint64_t len_sum = a.ip_bytes + a.l2_extra;
+  d.l2_len_min_bytes = m.len_min;
+  d.l2_len_max_bytes = m.len_max;
+  d.l2_len_mean_bytes = static_cast<double>(len_sum) / n;
+  // sum (x - K) exactly in integers: the frame lengths' total minus n * K.
+  const double len_s1 = static_cast<double>(static_cast<int64_t>(len_sum) -
+                                            static_cast<int64_t>(uint64_t{a.packets} * m.len_shift));
+  const Shape ls = shape_from_sums(n, len_s1, m.len_s2, m.len_s3, m.len_s4,
+                                   d.l2_len_mean_bytes);
+  d.l2_len_stddev_bytes = ls.stddev;
+  d.l2_len_skewness = ls.skewness;
+  d.l2_len_kurtosis = ls.kurtosis;
+  d.iat_skewness = d.iat_kurtosis = std::numeric_limits<double>::quiet_NaN();
+  if (a.packets < 2) return;
+  const double n_iat = a.packets - 1;
+  const double total = static_cast<double>(a.last_rel.get() - a.first_rel.get());
+  const double shift = m.iat_shift_ns;
+  const Shape is = shape_from_sums(n_iat, total - n_iat * shift, m.iat_s2, m.iat_s3,
+                                   m.iat_s4, d.iat_mean_ns);
+  d.iat_stddev_ns = is.stddev;
+  d.iat_skewness = is.skewness;
+  d.iat_kurtosis = is.kurtosis;
+}
 
 void fill_dir(const DirAcc& a, uint64_t first_ns, DirStats& d) noexcept {
   d = DirStats{};
@@ -53,8 +81,34 @@ void fill_dir(const DirAcc& a, uint64_t first_ns, DirStats& d) noexcept {
 
 }  // namespace
 
+Shape shape_from_sums(double n, double s1, double s2, double s3, double s4,
+                      double mean) noexcept {
+  const double dd = s1 / n;  // mean - shift
+  const double a2 = s2 / n, a3 = s3 / n, a4 = s4 / n;
+  const double d2 = dd * dd;
+  const double m2 = std::max(0.0, a2 - d2);
+  const double m3 = a3 - 3 * dd * a2 + 2 * dd * d2;
+  const double m4 = a4 - 4 * dd * a3 + 6 * d2 * a2 - 3 * d2 * d2;
+  Shape sh;
+  sh.stddev = std::sqrt(m2);
+  // scipy: "zero = m2 <= (finfo.resolution * mean)**2" -> NaN (nearly constant data).
+  const double floor = 1e-15 * mean;
+  if (m2 <= floor * floor) {
+    sh.skewness = sh.kurtosis = std::numeric_limits<double>::quiet_NaN();
+  } else {
+    sh.skewness = m3 / (m2 * std::sqrt(m2));
+    sh.kurtosis = m4 / (m2 * m2) - 3.0;
+  }
+  return sh;
+}
+
 FlowMeter::FlowMeter(const MeterConfig& cfg, RecordEmitter& out)
     : cfg_(cfg), out_(out), table_(cfg.max_flows, cfg.hash_seed), wheel_(std::max<uint32_t>(cfg.max_flows, 1)) {
+  if (cfg_.higher_moments) {
+    ZeroMapping m(std::size_t{table_.capacity()} * 2 * sizeof(MomentSums));  // throws bad_alloc
+    moments_map_.swap(m);
+    moments_ = static_cast<MomentSums*>(moments_map_.data());
+  }
   cfg_.active_timeout_ns = std::min(cfg_.active_timeout_ns, kMaxActiveTimeoutNs);
   if (cfg_.tick_ns == 0) cfg_.tick_ns = 1;
   if (cfg_.all_packet_iat) all_iat_.reset(new AllIat[table_.capacity()]);
@@ -77,7 +131,9 @@ void FlowMeter::account_all_iat(const FlowState& f, uint64_t rel) noexcept {
   a.sumsq += static_cast<double>(iat) * static_cast<double>(iat);
 }
 
-std::size_t FlowMeter::memory_bytes() const noexcept { return table_.memory_bytes(); }
+std::size_t FlowMeter::memory_bytes() const noexcept {
+  return table_.memory_bytes() + moments_map_.bytes();
+}
 
 uint64_t FlowMeter::deadline_ns(const FlowState& f) const noexcept {
   const uint64_t last = f.first_ns + f.last_rel.get();
@@ -120,12 +176,42 @@ bool FlowMeter::would_overflow(const FlowState& f, const PacketMeta& p) const no
   return false;
 }
 
+namespace {
+
+// Called before `a` counts packet p (rel: its time after the record's first packet).
+inline void accumulate_moments(MomentSums& m, const DirAcc& a, const PacketMeta& p,
+                               uint64_t rel) noexcept {
+  const uint32_t len = p.wire_bytes;
+  if (a.packets == 0) {  // first packet of this direction in the record
+    m = MomentSums{};
+    m.len_shift = m.len_min = m.len_max = len;
+    return;
+  }
+  m.len_min = std::min(m.len_min, len);
+  m.len_max = std::max(m.len_max, len);
+  const double dx = static_cast<double>(len) - static_cast<double>(m.len_shift);
+  const double dx2 = dx * dx;
+  m.len_s2 += dx2;
+  m.len_s3 += dx2 * dx;
+  m.len_s4 += dx2 * dx2;
+  const double iat = static_cast<double>(rel - a.last_rel.get());
+  if (a.packets == 1) m.iat_shift_ns = static_cast<float>(iat);
+  const double dy = iat - static_cast<double>(m.iat_shift_ns);
+  const double dy2 = dy * dy;
+  m.iat_s2 += dy2;
+  m.iat_s3 += dy2 * dy;
+  m.iat_s4 += dy2 * dy2;
+}
+
+}  // namespace
+
 void FlowMeter::account(FlowState& f, const PacketMeta& p) noexcept {
   const uint64_t rel = p.ts_ns - f.first_ns;
   const uint32_t d = dir_of(f, p);
   DirAcc& a = f.dir[d];
   const uint32_t len = p.ip_bytes;
   if (cfg_.all_packet_iat) [[unlikely]] account_all_iat(f, rel);
+  if (moments_) [[unlikely]] accumulate_moments(moments(f, d), a, p, rel);
   if (a.packets == 0) {
     a.first_rel.set(rel);
     a.ip_len_min = len;
@@ -214,6 +300,10 @@ void FlowMeter::export_record(const FlowState& f, uint64_t expiry_ns, EndReason 
     r.iat_min_ns = a.min_ns;
     r.iat_max_ns = a.max_ns;
     r.iat_stddev_ns = std::sqrt(std::max(0.0, a.sumsq / static_cast<double>(n - 1) - mean * mean));
+  }
+  if (moments_) [[unlikely]] {
+    for (uint32_t d = 0; d < 2; ++d)
+      if (f.dir[d].packets) fill_shape(f.dir[d], moments(f, d), r.dir[d]);
   }
   ++stats_.records[static_cast<std::size_t>(why)];
   ++stats_.records_total;
@@ -306,7 +396,8 @@ void FlowMeter::process_burst(std::span<const PacketMeta> pkts) noexcept {
   for (std::size_t base = 0; base < pkts.size(); base += kGroup) {
     const std::size_t end = std::min(pkts.size(), base + kGroup);
     for (std::size_t i = base; i < end; ++i) table_.prefetch_bucket(pkts[i].hash);
-    for (std::size_t i = base; i < end; ++i) table_.prefetch_candidates(pkts[i].hash);
+    for (std::size_t i = base; i < end; ++i)
+      table_.prefetch_candidates(pkts[i].hash, moments_, 2 * sizeof(MomentSums));
     for (std::size_t i = base; i < end; ++i) process_one(pkts[i]);
   }
 }

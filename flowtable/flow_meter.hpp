@@ -26,8 +26,10 @@
 #include "engine/base/flow_record.hpp"
 #include "engine/base/packet_meta.hpp"
 #include "flowtable/flow_hash.hpp"
+#include "flowtable/flow_moments.hpp"
 #include "flowtable/flow_table.hpp"
 #include "flowtable/timer_wheel.hpp"
+#include "flowtable/zero_mapping.hpp"
 
 namespace weir {
 
@@ -44,6 +46,9 @@ struct MeterConfig {
   // array of 32 bytes per slot, allocated at construction, so FlowState stays 256 bytes
   // and runs without this option pay nothing but one predictable branch per packet.
   bool all_packet_iat = false;
+  // Keep frame-length and IAT power sums (flow_moments.hpp) for DirStats' l2_len_* and
+  // *_skewness / *_kurtosis: one more cache line per packet. Off unless a sink needs it.
+  bool higher_moments = false;
 };
 // Longest record a FlowState can represent (48-bit relative times): 72 h.
 inline constexpr uint64_t kMaxActiveTimeoutNs = 72ull * 3600 * 1'000'000'000;
@@ -96,6 +101,10 @@ class FlowMeter {
   // zeroed: f is fresh from FlowTable::insert (already zero but for the key).
   void start_record(FlowState& f, const PacketMeta& p, bool zeroed = false) noexcept;
   void account(FlowState& f, const PacketMeta& p) noexcept;
+  // The MomentSums of f's direction d (higher_moments only).
+  MomentSums& moments(const FlowState& f, uint32_t d) noexcept {
+    return moments_[static_cast<std::size_t>(&f - &table_.state(0)) * 2 + d];
+  }
   bool would_overflow(const FlowState& f, const PacketMeta& p) const noexcept;
   void export_record(const FlowState& f, uint64_t expiry_ns, EndReason why) noexcept;
   void process_one(const PacketMeta& p) noexcept;
@@ -123,6 +132,8 @@ class FlowMeter {
   // only by slots in use): a record's first packet resets its entry.
   std::unique_ptr<AllIat[]> all_iat_;
   TimerWheel wheel_;
+  ZeroMapping moments_map_;
+  MomentSums* moments_ = nullptr;  // 2 per slot when cfg_.higher_moments, else null
   uint64_t clock_ns_ = 0;
   MeterStats stats_;
   std::array<uint32_t, kChunk> due_{};

@@ -43,16 +43,22 @@ uint32_t FlowTable::match(const Bucket& b, uint16_t t) noexcept {
   return static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128())));
 }
 
-void FlowTable::prefetch_candidates(uint32_t hash) const noexcept {
+void FlowTable::prefetch_candidates(uint32_t hash, const void* side,
+                                    uint32_t side_bytes) const noexcept {
   const Bucket& b = buckets_[hash & mask_];
   for (uint32_t m = match(b, tag_of(hash)); m; m &= m - 1) {
     // All four lines: line 0 for the key compare, the direction lines for account()
     // (which direction is unknown until line 0 is read, and waiting would serialise).
-    const auto* line = reinterpret_cast<const char*>(&slots_[b.slot[std::countr_zero(m)]]);
+    const uint32_t s = b.slot[std::countr_zero(m)];
+    const auto* line = reinterpret_cast<const char*>(&slots_[s]);
     prefetch(line);
     prefetch(line + 64);
     prefetch(line + 128);
     prefetch(line + 192);
+    if (side != nullptr) {
+      const char* p = static_cast<const char*>(side) + std::size_t{s} * side_bytes;
+      for (uint32_t off = 0; off < side_bytes; off += 64) prefetch(p + off);
+    }
   }
 }
 

@@ -46,7 +46,10 @@ class FlowTable {
 
   void prefetch_bucket(uint32_t hash) const noexcept { prefetch(&buckets_[hash & mask_]); }
   // Prefetches all four lines of the slots whose tag matches (the likely hit).
-  void prefetch_candidates(uint32_t hash) const noexcept;
+  // side (may be null): a per-slot side array of `side_bytes` per slot (FlowMeter's
+  // MomentSums); each candidate's entry is prefetched too, one line per 64 bytes.
+  void prefetch_candidates(uint32_t hash, const void* side = nullptr,
+                           uint32_t side_bytes = 0) const noexcept;
 
   uint32_t find(const FlowKey& key, uint32_t hash) const noexcept;
   // Key must not be present. Returns the new slot (state zeroed except key) or kNoSlot.

@@ -279,6 +279,7 @@ struct MeterFixture {
   static constexpr uint32_t kStream = 1u << 20;  // 72 MiB of PacketMeta
   static constexpr uint64_t kGapNs = 100;
   uint32_t flows = 0;
+  bool moments = false;
   NullEmitter out;
   std::unique_ptr<FlowMeter> meter;
   std::vector<PacketMeta> stream;
@@ -297,16 +298,18 @@ PacketMeta make_packet(const FlowKey& k, std::mt19937_64& rng) {
   return m;
 }
 
-MeterFixture& meter_fixture(uint32_t flows) {
+MeterFixture& meter_fixture(uint32_t flows, bool moments) {
   static std::unique_ptr<MeterFixture> f;
-  if (f && f->flows == flows) return *f;
+  if (f && f->flows == flows && f->moments == moments) return *f;
   f.reset();
   find_fixture_slot().reset();
   auto nf = std::make_unique<MeterFixture>();
   nf->flows = flows;
+  nf->moments = moments;
   MeterConfig cfg;  // YAF defaults: 300 s idle, 1800 s active, 1 ms ticks
   cfg.max_flows = flows * 2;
   cfg.bidirectional = true;
+  cfg.higher_moments = moments;  // -F pyflowmeter: frame-length/IAT power sums
   nf->meter = std::make_unique<FlowMeter>(cfg, nf->out);
   const std::vector<FlowKey> keys = make_keys(flows, 5);
   std::mt19937_64 rng(6);
@@ -332,11 +335,12 @@ MeterFixture& meter_fixture(uint32_t flows) {
   return *f;
 }
 
-// Args: live flows, burst size (packets per process_burst call, as in a PacketBatch).
+// Args: live flows, burst size (packets per process_burst call, as in a PacketBatch),
+// moments (1: MeterConfig::higher_moments, what -F pyflowmeter costs).
 void BM_FlowMeterSteadyState(benchmark::State& st) {
   const auto flows = static_cast<uint32_t>(st.range(0));
   const auto burst = static_cast<uint32_t>(st.range(1));
-  MeterFixture& fx = meter_fixture(flows);
+  MeterFixture& fx = meter_fixture(flows, st.range(2) != 0);
   FlowMeter& meter = *fx.meter;
   const uint64_t records_before = meter.stats().records_total;
   constexpr uint64_t kPassNs = uint64_t{MeterFixture::kStream} * MeterFixture::kGapNs;
@@ -360,11 +364,13 @@ void BM_FlowMeterSteadyState(benchmark::State& st) {
   st.counters["flows"] = flows;
 }
 BENCHMARK(BM_FlowMeterSteadyState)
-    ->ArgNames({"flows", "burst"})
+    ->ArgNames({"flows", "burst", "moments"})
     ->Apply([](benchmark::internal::Benchmark* b) {
       // Flows outermost, so each meter is built once and reused for both burst sizes.
       for (int64_t flows : {10'000, 200'000, 1'000'000}) {
-        for (int64_t burst : {32, 256}) b->Args({flows, burst});
+        for (int64_t moments : {0, 1}) {
+          for (int64_t burst : {32, 256}) b->Args({flows, burst, moments});
+        }
       }
     });
 

@@ -50,6 +50,19 @@ struct DirStats {
   uint8_t ttl_max = 0;
   uint8_t tos = 0;        // IPv4 ToS / IPv6 traffic class of this direction's first packet
   std::array<uint64_t, 8> tcp_flag_count{};
+  // Shape of frame lengths and inter-arrival times: only when the run meters higher
+  // moments (MeterConfig::higher_moments, asked for by -F pyflowmeter); else all 0.
+  // Skewness is biased g1, kurtosis excess biased g2 (scipy.stats defaults), NaN where
+  // undefined (fewer than 2 values, or constant values). iat_stddev_ns above then
+  // also comes from these (shifted) sums.
+  uint32_t l2_len_min_bytes = 0;
+  uint32_t l2_len_max_bytes = 0;
+  double l2_len_mean_bytes = 0;
+  double l2_len_stddev_bytes = 0;  // population
+  double l2_len_skewness = 0;
+  double l2_len_kurtosis = 0;
+  double iat_skewness = 0;
+  double iat_kurtosis = 0;
 };
 
 struct FlowRecord {

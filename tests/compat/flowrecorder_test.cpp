@@ -435,8 +435,7 @@ TEST_F(FlowRecorderCommand, BadOptionsExitTwoWithAClearMessage) {
       {"flowrecorder -f " + in + " -i lo" + o, "choose one input"},
       {"flowrecorder --bogus -f " + in + o, "unknown option '--bogus'"},
       {"flowrecorder -f" , "-f needs a value"},
-      {"--compat nope -r " + in + o, "--compat: expected flowrecorder"},
-      {"--compat flowrecorder -F csv -r " + in + o, "drop -F"},
+      {"--compat nope -r " + in + o, "--compat: unknown profile 'nope' (known: flowrecorder"},
       {"-F nope -r " + in + o, "nope"},
   };
   for (const auto& [args, msg] : cases) {

@@ -95,7 +95,11 @@ TEST(Cli, CompatSetsTheToolsRulesAndFormatAndIdleTimeoutStillApplies) {
   EXPECT_EQ(o.engine.idle_timeout_ns, 300'000'000'000u);
   EXPECT_FALSE(o.engine.key_ports_tcp_udp_only);
   EXPECT_TRUE(o.engine.all_packet_iat);
-  EXPECT_THROW(cli::parse({"-r", "a.pcap", "--compat", "flowrecorder", "-F", "bin"}), std::invalid_argument);
+  // -F replaces the profile's format; its metering rules stay.
+  o = cli::parse({"-r", "a.pcap", "--compat", "flowrecorder", "-F", "bin", "-o", "x.bin"});
+  ASSERT_EQ(o.engine.outputs.size(), 1u);
+  EXPECT_EQ(o.engine.outputs[0].format, OutputFormat::binary);
+  EXPECT_TRUE(o.engine.key_ports_tcp_udp_only);
 }
 
 TEST(Cli, OptionsSetTheEngineConfiguration) {

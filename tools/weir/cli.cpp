@@ -18,6 +18,11 @@ namespace weir::cli {
 
 namespace {
 
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 bool is_file(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
@@ -46,6 +51,7 @@ uint64_t parse_seconds_ns(const std::string& opt, const std::string& v) {
 }
 
 std::string usage() {
+  (void)compat::register_compat_formats();  // so that sink_formats_help() lists their formats
   return std::string(R"(usage: weir [options] -r FILE [-r FILE ...] [expression]
        weir [options] -i IFACE [expression]
        weir NAME ...               (subcommands: see below)
@@ -57,6 +63,9 @@ input
   -r FILE            capture file (pcap or pcapng, plain or gzip/zstd compressed;
                      '-' = standard input). Repeat -r, or list more files right after
                      it: all are read in order as one stream of packets.
+  -r DIR             every capture in DIR (sorted by name), each metered on its own
+                     into -o OUTDIR/<name>_flow.csv (OUTDIR created if missing); a
+                     line per file on stderr
   -i IFACE           live capture: IFACE (libpcap; 'any' = all interfaces),
                      afpacket:IFACE (AF_PACKET fanout, one socket per worker) or
                      dpdk:PORT (DPDK, one RX queue per worker)
@@ -85,7 +94,8 @@ metering
                      the forward direction is the sender of the first packet.
   --vlan-key         put the outer VLAN id into the flow key
   --compat NAME      meter and write like an older tool: its rules and its output
-                     format (-F cannot be combined; --idle-timeout still applies):
+                     format (-F replaces the format); options given on the command
+                     line override its rules. NAME is one of:
 )") + compat::compat_profiles_help() + std::string(R"(  --idle-timeout S   end a flow after S seconds without packets (default 300)
   --active-timeout S cut a record after S seconds; the flow continues in a new one
                      (default 1800, at most 259200)
@@ -155,13 +165,29 @@ Options parse(const std::vector<std::string>& args) {
   auto check = [](Status st) {
     if (!st) throw std::invalid_argument(st.message);
   };
-  const compat::CompatProfile* profile = nullptr;
-  std::optional<uint64_t> idle_given;
-  bool format_given = false;
   auto need = [&](std::size_t& i, const std::string& opt) -> const std::string& {
     if (i + 1 >= args.size()) throw std::invalid_argument(opt + " needs a value");
     return args[++i];
   };
+  (void)compat::register_compat_formats();
+  bool format_given = false;        // a -F on the command line
+  std::string_view profile_format;  // the --compat profile's output format
+  // --compat first, wherever it is: the profile sets defaults the other options override.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--compat") continue;
+    const std::string& name = need(i, args[i]);
+    const compat::CompatProfile* p = compat::find_compat_profile(name);
+    if (p == nullptr) {
+      std::string known;
+      for (const compat::CompatProfile& c : compat::compat_profiles())
+        known += (known.empty() ? "" : ", ") + std::string(c.name);
+      throw std::invalid_argument("--compat: unknown profile '" + name + "' (known: " + known + ")");
+    }
+    if (!o.compat.empty()) throw std::invalid_argument("--compat: one profile per run");
+    o.compat = name;
+    p->apply(e);
+    if (!e.outputs.empty()) profile_format = e.outputs.front().format.name;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (!is_option(a)) {
@@ -169,7 +195,13 @@ Options parse(const std::vector<std::string>& args) {
       continue;
     }
     if (a == "-r") {
-      e.capture.files.push_back(need(i, a));
+      const std::string& path = need(i, a);
+      if (is_dir(path)) {
+        if (!o.input_dir.empty()) throw std::invalid_argument("-r DIR: one directory per run");
+        o.input_dir = path;
+        continue;
+      }
+      e.capture.files.push_back(path);
       // tcpdump habit extended: more files may follow one -r.
       while (i + 1 < args.size() && !is_option(args[i + 1]) && is_file(args[i + 1])) {
         e.capture.files.push_back(args[++i]);
@@ -223,8 +255,8 @@ Options parse(const std::vector<std::string>& args) {
     } else if (a == "-o") {
       check(sinks.output(need(i, a)));
     } else if (a == "-F") {
-      format_given = true;
       check(sinks.format(need(i, a)));
+      format_given = true;
     } else if (a == "-G") {
       rotate_ns = parse_seconds_ns(a, need(i, a));
       if (rotate_ns < 1'000'000'000ull) throw std::invalid_argument("-G: at least 1 second");
@@ -232,21 +264,16 @@ Options parse(const std::vector<std::string>& args) {
       rotate_keep = static_cast<uint32_t>(parse_count(a, need(i, a), 1, 1u << 20));
     } else if (a == "--template-refresh" || a == "--observation-domain" || a == "--mtu") {
       check(sinks.option(a, need(i, a)));
+    } else if (a == "--compat") {
+      ++i;  // applied before the loop
     } else if (a == "-w") {
       e.workers = static_cast<uint32_t>(parse_count(a, need(i, a), 1, kMaxWorkers));
     } else if (a == "--reader-thread") {
       e.reader_thread = true;
     } else if (a == "--per-queue") {
       e.per_queue = true;
-    } else if (a == "--compat") {
-      const std::string& v = need(i, a);
-      profile = compat::find_compat_profile(v);
-      if (!profile) {
-        throw std::invalid_argument("--compat: expected " + compat::compat_names() + ", got '" + v + "'");
-      }
     } else if (a == "--idle-timeout") {
       e.idle_timeout_ns = parse_seconds_ns(a, need(i, a));
-      idle_given = e.idle_timeout_ns;
     } else if (a == "--active-timeout") {
       e.active_timeout_ns = parse_seconds_ns(a, need(i, a));
       if (e.active_timeout_ns > 259200ull * 1'000'000'000) {
@@ -301,14 +328,9 @@ Options parse(const std::vector<std::string>& args) {
   }
   if (o.help || o.version) return o;
   check(sinks.finish(e.bidirectional, e.outputs));
-  if (profile) {
-    if (format_given) {
-      throw std::invalid_argument("--compat " + std::string(profile->name) + " writes its own format (" +
-                                  std::string(profile->format) + "); drop -F, or use -F " +
-                                  std::string(profile->format) + " alone to keep weir's metering rules");
-    }
-    profile->apply(e);
-    if (idle_given) e.idle_timeout_ns = *idle_given;
+  if (!o.compat.empty() && !format_given) {
+    // The profile's format for every output (-F was not given), checked against each -o.
+    for (SinkConfig& c : e.outputs) check(parse_sink_spec(profile_format, c.path, c));
   }
   compat::apply_format_needs(e);
   if (rotate_keep != 0 && rotate_ns == 0) throw std::invalid_argument("-W needs -G (files are rotated by time)");
@@ -318,6 +340,14 @@ Options parse(const std::vector<std::string>& args) {
     }
     c.exp.rotate_ns = rotate_ns;
     c.exp.rotate_keep = rotate_keep;
+  }
+  if (!o.input_dir.empty()) {
+    if (!e.capture.files.empty() || !e.capture.interface.empty())
+      throw std::invalid_argument("-r DIR cannot be combined with other -r or -i inputs");
+    if (e.outputs.size() != 1 || e.outputs.front().path == "-" ||
+        e.outputs.front().path.find("://") != std::string::npos)
+      throw std::invalid_argument("-r DIR needs one output directory: -o OUTDIR");
+    return o;
   }
   if (e.capture.files.empty() && e.capture.interface.empty()) {
     throw std::invalid_argument(

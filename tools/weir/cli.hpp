@@ -20,6 +20,10 @@ struct Options {
   bool version = false;
   int progress = -1;  // -1 = auto (stderr is a TTY), 0 off, 1 on
   std::string stats_json;  // --stats-json FILE: the run summary as JSON
+  // -r DIR: every capture in DIR (sorted by name) is metered on its own, into
+  // <name>_flow.csv in the -o directory (tools/weir/input_dir.hpp).
+  std::string input_dir;
+  std::string compat;  // --compat NAME (compat/compat_profile.hpp), already applied
 };
 
 // Throws std::invalid_argument with a user-facing message on a usage error.

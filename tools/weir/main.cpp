@@ -15,6 +15,7 @@
 #include "compat/compat_profile.hpp"
 #include "engine/engine.hpp"
 #include "tools/weir/cli.hpp"
+#include "tools/weir/input_dir.hpp"
 #include "tools/weir/subcommands.hpp"
 #include "weir_config.h"
 
@@ -64,40 +65,17 @@ bool write_file_atomically(const std::string& path, const std::string& text) {
   return true;
 }
 
-int meter_main(const std::vector<std::string>& args) {
-  cli::Options opt;
-  try {
-    opt = cli::parse(args);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "weir: %s\n", e.what());
-    return cli::kExitUsage;
-  }
-  if (opt.help) {
-    std::fputs(cli::usage().c_str(), stdout);
-    std::fputs("\nsubcommands (weir NAME --help):\n", stdout);
-    for (const Subcommand& s : kSubcommands) std::printf("  %-12s %s\n", s.name, s.summary);
-    return cli::kExitOk;
-  }
-  if (opt.version) {
-    std::printf("weir %s\n", WEIR_VERSION);
-    return cli::kExitOk;
-  }
-  return run_meter(opt, "weir");
-}
-
-}  // namespace
-
-int run_meter(cli::Options& opt, const char* prog) {
-  opt.engine.progress = opt.progress == 1 || (opt.progress == -1 && isatty(STDERR_FILENO));
-  if (opt.engine.stats_interval_ns) {
+// One metering run of cfg; prints its summary and errors; returns the exit status.
+int run_job(const cli::Options& opt, EngineConfig cfg, const char* prog) {
+  if (cfg.stats_interval_ns) {
     const bool quiet = opt.quiet;
     const std::string json_path = opt.stats_json;
-    opt.engine.on_stats = [quiet, json_path](const RunSummary& snap) {
+    cfg.on_stats = [quiet, json_path](const RunSummary& snap) {
       if (!quiet) std::fputs(snap.stats_line().c_str(), stderr);
       if (!json_path.empty()) (void)write_file_atomically(json_path, snap.to_json());
     };
   }
-  Engine engine(opt.engine);
+  Engine engine(std::move(cfg));
   RunSummary sum;
   Status s = engine.open();
   if (s) {
@@ -130,6 +108,74 @@ int run_meter(cli::Options& opt, const char* prog) {
   return cli::kExitOk;
 }
 
+// -r DIR: each capture of the directory on its own run, into -o OUTDIR. A failing file
+// does not stop the others; the status is the first failure's. A stop signal ends the
+// file being metered (its output complete) and skips the rest.
+int run_input_dir(const cli::Options& opt) {
+  const std::string out_dir = opt.engine.outputs.front().path;
+  const std::string_view format = opt.engine.outputs.front().format.name;
+  // <name>_flow.csv for the CSV formats (weir's, PyFlowMeter's), else .<format name>.
+  const std::string_view ext =
+      format == OutputFormat::csv.name || format == "pyflowmeter" ? "csv" : format;
+  std::vector<cli::DirInput> files;
+  std::vector<std::string> skipped;
+  Status s = cli::list_input_dir(opt.input_dir, out_dir, ext, files, skipped);
+  if (s) s = cli::make_output_dir(out_dir);
+  if (!s) {
+    std::fprintf(stderr, "weir: %s\n", s.message.c_str());
+    return cli::exit_code(s);
+  }
+  for (const std::string& f : skipped)
+    std::fprintf(stderr, "weir: skipping %s: not a capture file\n", f.c_str());
+  int status = cli::kExitOk;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (g_signals.load() > 0) {
+      std::fprintf(stderr, "weir: stopped; %zu file(s) not metered\n", files.size() - i);
+      break;
+    }
+    const int width = 30;
+    const int done = static_cast<int>(width * i / files.size());
+    if (opt.progress != 0)  // a bar of the files done, even with -q; --no-progress drops it
+      std::fprintf(stderr, "[%.*s%*s] %zu/%zu %s -> %s\n", done, "##############################",
+                 width - done, "", i + 1, files.size(), files[i].path.c_str(),
+                 files[i].output.c_str());
+    EngineConfig cfg = opt.engine;
+    cfg.capture.files = {files[i].path};
+    cfg.outputs.front().path = files[i].output;
+    const int rc = run_job(opt, std::move(cfg), "weir");
+    if (rc != cli::kExitOk && status == cli::kExitOk) status = rc;
+  }
+  return status;
+}
+
+int meter_main(const std::vector<std::string>& args) {
+  cli::Options opt;
+  try {
+    opt = cli::parse(args);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "weir: %s\n", e.what());
+    return cli::kExitUsage;
+  }
+  if (opt.help) {
+    std::fputs(cli::usage().c_str(), stdout);
+    std::fputs("\nsubcommands (weir NAME --help):\n", stdout);
+    for (const Subcommand& s : kSubcommands) std::printf("  %-12s %s\n", s.name, s.summary);
+    return cli::kExitOk;
+  }
+  if (opt.version) {
+    std::printf("weir %s\n", WEIR_VERSION);
+    return cli::kExitOk;
+  }
+  return run_meter(opt, "weir");
+}
+
+}  // namespace
+
+int run_meter(cli::Options& opt, const char* prog) {
+  opt.engine.progress = opt.progress == 1 || (opt.progress == -1 && isatty(STDERR_FILENO));
+  if (!opt.input_dir.empty()) return run_input_dir(opt);
+  return run_job(opt, opt.engine, prog);
+}
 }  // namespace weir
 
 int main(int argc, char** argv) {
