@@ -186,4 +186,10 @@ print("""
 See doc/performance.md: per-stage ns/packet (the `weir stage:` rows above), the profile of
 each layout, why the two-thread and linerate targets are missed, and how the design scales.""")
 PY
+# Live capture (issue 9): the table of bench/live/run.sh (needs root and a veth; run it
+# separately -- it replays into the kernel), copied here when it exists.
+if [ -f bench/live/RESULTS.md ]; then
+  { echo; echo "## Live capture (bench/live/run.sh: bench_500k replayed into a veth; from bench/live/RESULTS.md)"; echo
+    sed -n '/^| receiver/,/^$/p' bench/live/RESULTS.md; } >> bench/RESULTS.md
+fi
 echo "wrote bench/RESULTS.md" >&2

@@ -80,7 +80,7 @@ for entry in "${wspecs[@]}"; do
   args=${entry#*|}
   for r in $(seq "$runs"); do
     rm -f "$tmp/w.json"
-    eval "ip netns exec $ns $weir_bin $args --no-progress --stats-interval 0.2 --stats-json $tmp/w.json -F bin -o $tmp/w.bin" \
+    eval "exec ip netns exec $ns $weir_bin $args --no-progress --stats-interval 0.2 --stats-json $tmp/w.json -F bin -o $tmp/w.bin" \
       2> "$tmp/werr" &
     pid=$!
     for _ in $(seq 600); do [ -f "$tmp/w.json" ] && break; sleep 0.05; done
