@@ -9,9 +9,10 @@ pkgs=(g++ meson ninja-build pkg-config libpcap-dev libxxhash-dev libconcurrentqu
       # exporters' interoperability tests: nfcapd/nfdump, tshark, libfixbuf
       nfdump tshark libfixbuf-dev
       zlib1g-dev librdkafka-dev   # flow-tools files, kafka://
-      softflowd
+      softflowd                   # collector interop tests
       python3-dev pybind11-dev python3-numpy python3-pandas   # import weir (python/)
-      libdpdk-dev iproute2 ethtool tcpreplay tcpdump)                  # collector interop tests
+      python3-scipy               # --compat pyflowmeter: skewness/kurtosis checked against scipy
+      libdpdk-dev iproute2 ethtool tcpreplay tcpdump)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
