@@ -10,7 +10,7 @@ mkdir -p "$out"
 ./build/tools/weir -r "$out/mixed.pcap" -o "$out/flows.csv"
 echo
 echo "== $out/flows.csv: $(($(wc -l < "$out/flows.csv") - 1)) flow records (first 10, some columns) =="
-head -11 "$out/flows.csv" | cut -d, -f1-10,15-17 | column -s, -t  # head first: no SIGPIPE
+head -11 "$out/flows.csv" | cut -d, -f1,4,6-10,15,19,20 | column -s, -t  # head first: no SIGPIPE
 echo
 echo "ground truth ($out/mixed.json): $(grep -o -m1 '"flows_bidirectional": [0-9]*' "$out/mixed.json" | head -1)"
 # Flow by flow against the generator's ground truth (packets and bytes per direction).
