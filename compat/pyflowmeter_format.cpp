@@ -6,6 +6,8 @@
 
 #include "compat/pyflowmeter_profile.hpp"
 
+#include "compat/python_float.hpp"
+
 namespace weir::compat {
 
 namespace {
@@ -18,6 +20,9 @@ char* put(std::string_view s, char* out) noexcept {
   return out + s.size();
 }
 
+// Python's str(float), how PyFlowMeter wrote every float (compat/python_float.hpp).
+char* py_float(double v, char* out) noexcept { return out + python_float(v, out); }
+
 char* put_u64(uint64_t v, char* out) noexcept {
   return std::to_chars(out, out + 20, v).ptr;
 }
@@ -25,13 +30,13 @@ char* put_u64(uint64_t v, char* out) noexcept {
 // Frame sizes (bytes; min/max printed as integers, as the tool's ints were).
 char* put_sizes(const DirStats& d, char* out) noexcept {
   if (d.packets == 0) return put("0.0,0.0,nan,nan,0,0", out);
-  out = format_py_float(d.l2_len_mean_bytes, out);
+  out = py_float(d.l2_len_mean_bytes, out);
   *out++ = ',';
-  out = format_py_float(d.l2_len_stddev_bytes, out);
+  out = py_float(d.l2_len_stddev_bytes, out);
   *out++ = ',';
-  out = format_py_float(d.l2_len_skewness, out);
+  out = py_float(d.l2_len_skewness, out);
   *out++ = ',';
-  out = format_py_float(d.l2_len_kurtosis, out);
+  out = py_float(d.l2_len_kurtosis, out);
   *out++ = ',';
   out = put_u64(d.l2_len_min_bytes, out);
   *out++ = ',';
@@ -46,7 +51,7 @@ char* put_iats(const DirStats& d, char* out) noexcept {
                         d.iat_kurtosis,      static_cast<double>(d.iat_min_ns) / 1e9,
                         static_cast<double>(d.iat_max_ns) / 1e9};
   for (const double v : six) {
-    out = format_py_float(v, out);
+    out = py_float(v, out);
     *out++ = ',';
   }
   return out - 1;
@@ -97,47 +102,11 @@ bool pyflowmeter_carries(const FlowRecord& r) noexcept {
   return r.proto == kProtoTcp || r.proto == kProtoUdp;
 }
 
-char* format_py_float(double v, char* out) noexcept {
-  if (std::isnan(v)) return put("nan", out);
-  if (std::isinf(v)) return put(v < 0 ? "-inf" : "inf", out);
-  char sci[32];
-  const char* end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
-  // sci = [-]D[.DDD]e(+|-)XX
-  const char* p = sci;
-  if (*p == '-') *out++ = *p++;
-  char digits[20];
-  int nd = 0;
-  for (; *p != 'e'; ++p)
-    if (*p != '.') digits[nd++] = *p;
-  int exp = 0;
-  std::from_chars(p[1] == '+' ? p + 2 : p + 1, end, exp);
-  if (exp < -4 || exp >= 16) {  // Python's repr switches to scientific here
-    const std::size_t n = static_cast<std::size_t>(end - (sci[0] == '-' ? sci + 1 : sci));
-    std::memcpy(out, sci[0] == '-' ? sci + 1 : sci, n);
-    return out + n;
-  }
-  if (exp < 0) {
-    out = put("0.", out);
-    for (int i = -1; i > exp; --i) *out++ = '0';
-    std::memcpy(out, digits, static_cast<std::size_t>(nd));
-    return out + nd;
-  }
-  for (int i = 0; i <= exp; ++i) *out++ = i < nd ? digits[i] : '0';
-  *out++ = '.';
-  if (nd <= exp + 1) {
-    *out++ = '0';
-  } else {
-    std::memcpy(out, digits + exp + 1, static_cast<std::size_t>(nd - exp - 1));
-    out += nd - exp - 1;
-  }
-  return out;
-}
-
 std::size_t format_pyflowmeter_row(const FlowRecord& r, char* out) noexcept {
   char* const begin = out;
   const DirStats& f = r.dir[0];
   const DirStats& b = r.dir[1];
-  out = format_py_float(static_cast<double>(r.end_ns - r.start_ns) / 1e9, out);
+  out = py_float(static_cast<double>(r.end_ns - r.start_ns) / 1e9, out);
   out = put(r.proto == kProtoTcp ? ",TCP," : ",UDP,", out);
   out = put_u64(r.src_port, out);
   *out++ = ',';

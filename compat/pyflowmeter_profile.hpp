@@ -27,9 +27,6 @@ bool pyflowmeter_carries(const FlowRecord& r) noexcept;
 // Writes r's row ('\n' included) at out (room for kPyFlowMeterMaxRowBytes); returns
 // the bytes written.
 std::size_t format_pyflowmeter_row(const FlowRecord& r, char* out) noexcept;
-// A double as Python's repr() spells it (shortest round trip; "60.0", "4.05e-06",
-// "nan", "inf"), which is how PyFlowMeter printed its floats.
-char* format_py_float(double v, char* out) noexcept;  // 32 bytes
 
 const SinkFormat& pyflowmeter_sink_format();
 void apply_pyflowmeter(EngineConfig& cfg);

@@ -2,11 +2,19 @@
 #include "compat/python_float.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace weir::compat {
 
 std::size_t python_float(double v, char* out) noexcept {
+  // to_chars writes "nan"/"inf" without an exponent; Python prints the same words.
+  if (!std::isfinite(v)) {
+    const char* t = std::isnan(v) ? "nan" : (v < 0 ? "-inf" : "inf");
+    const std::size_t n = std::strlen(t);
+    std::memcpy(out, t, n);
+    return n;
+  }
   // Shortest round-trip digits in scientific form, e.g. "-1.2345e+09" -- C++17's
   // to_chars and Python's repr both pick the shortest digit string that reads back to v
   // (the closest one when several are as short).

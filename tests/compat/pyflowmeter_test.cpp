@@ -22,6 +22,7 @@
 
 #include "compat/compat_profile.hpp"
 #include "compat/pyflowmeter_profile.hpp"
+#include "compat/python_float.hpp"
 #include "flowtable/flow_moments.hpp"
 #include "support/captures.hpp"
 #include "support/csv_table.hpp"
@@ -123,8 +124,7 @@ TEST(PyFlowMeterFormat, FloatsArePrintedAsPythonReprPrintsThem) {
       {39.36734414100647, "39.36734414100647"}, {9999999999999998.0, "9999999999999998.0"},
       {NAN, "nan"}, {INFINITY, "inf"}, {-INFINITY, "-inf"}, {1.5e300, "1.5e+300"}};
   for (const auto& [v, want] : cases) {
-    char buf[40];
-    EXPECT_EQ(std::string(buf, compat::format_py_float(v, buf)), want) << v;
+    EXPECT_EQ(compat::python_float(v), want) << v;
   }
 }
 
