@@ -76,6 +76,17 @@ struct SinkStats {
   uint64_t messages = 0;        // datagrams, IPFIX messages, broker messages (0: a stream)
   uint64_t bytes = 0;           // bytes handed to the destination
   uint64_t messages_lost = 0;   // UDP datagrams refused (no collector listening)
+
+  SinkStats& operator+=(const SinkStats& o) noexcept {
+    records += o.records;
+    not_exported += o.not_exported;
+    export_records += o.export_records;
+    split_records += o.split_records;
+    messages += o.messages;
+    bytes += o.bytes;
+    messages_lost += o.messages_lost;
+    return *this;
+  }
 };
 
 class FlowSink {

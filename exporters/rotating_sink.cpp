@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -23,14 +24,17 @@ uint64_t wall_now_ns() noexcept {
 
 class RotatingSink final : public FlowSink {
  public:
-  explicit RotatingSink(const SinkConfig& cfg) : cfg_(cfg), pattern_(cfg.path) { cfg_.exp.rotate_ns = 0; }
+  // Each file is opened from cfg_ with the expanded name and rotation off.
+  explicit RotatingSink(const SinkConfig& cfg)
+      : cfg_(cfg), pattern_(cfg.path), period_ns_(cfg.exp.rotate_ns), keep_(cfg.exp.rotate_keep) {
+    cfg_.exp.rotate_ns = 0;
+  }
 
   Status start() { return open_next(wall_now_ns()); }
 
   Status write_burst(std::span<const FlowRecord> recs) override {
     if (Status s = maybe_rotate(); !s) return s;
-    const Status s = cur_->write_burst(recs);
-    return s;
+    return cur_->write_burst(recs);
   }
   Status flush() override {
     if (Status s = maybe_rotate(); !s) return s;
@@ -38,41 +42,24 @@ class RotatingSink final : public FlowSink {
   }
   Status finish() override {
     if (!cur_) return err_;
-    Status s = close_current();
-    return s;
+    return close_current();
   }
   uint64_t records_written() const noexcept override { return done_records_ + (cur_ ? cur_->records_written() : 0); }
   SinkStats stats() const override {
     SinkStats st = done_stats_;
-    if (cur_) {
-      const SinkStats c = cur_->stats();
-      st.records += c.records;
-      st.not_exported += c.not_exported;
-      st.export_records += c.export_records;
-      st.split_records += c.split_records;
-      st.messages += c.messages;
-      st.bytes += c.bytes;
-      st.messages_lost += c.messages_lost;
-    }
+    if (cur_) st += cur_->stats();
     return st;
   }
   std::string summary() const override {
     return std::string(cfg_.format.name) + " " + pattern_ + ": " + std::to_string(records_written()) +
            " records in " + std::to_string(files_opened_) + " files (-G " +
-           std::to_string(cfg_rotate_s()) + " s" +
+           std::to_string(period_ns_ / 1'000'000'000ull) + " s" +
            (keep_ ? ", at most " + std::to_string(keep_) + " kept" : std::string()) + ")";
   }
 
-  void set_period(uint64_t ns, uint32_t keep) {
-    period_ns_ = ns;
-    keep_ = keep;
-  }
-
  private:
-  uint64_t cfg_rotate_s() const noexcept { return period_ns_ / 1'000'000'000ull; }
-
   Status maybe_rotate() {
-    if (!cur_) return err_;
+    if (!cur_) return err_ ? Status(Errc::invalid_argument, Origin::output, "records written after finish") : err_;
     const uint64_t now = wall_now_ns();
     if (now < next_ns_) return {};
     if (Status s = close_current(); !s) return s;
@@ -81,15 +68,8 @@ class RotatingSink final : public FlowSink {
 
   Status close_current() {
     Status s = cur_->finish();
-    const SinkStats c = cur_->stats();
+    done_stats_ += cur_->stats();
     done_records_ += cur_->records_written();
-    done_stats_.records += c.records;
-    done_stats_.not_exported += c.not_exported;
-    done_stats_.export_records += c.export_records;
-    done_stats_.split_records += c.split_records;
-    done_stats_.messages += c.messages;
-    done_stats_.bytes += c.bytes;
-    done_stats_.messages_lost += c.messages_lost;
     cur_.reset();
     if (!s) err_ = s;
     return s;
@@ -97,13 +77,14 @@ class RotatingSink final : public FlowSink {
 
   Status open_next(uint64_t now) {
     const std::string name = rotated_name(pattern_, now);
-    for (const std::string& f : files_) {
-      if (f == name) {
-        err_ = {Errc::invalid_argument, Origin::config,
-                "-G: the pattern '" + pattern_ + "' gives '" + name +
-                    "' again; add strftime fields that change every period (e.g. %H%M%S)"};
-        return err_;
-      }
+    // Only the previous file and the -W files are remembered (a sensor rotates for months:
+    // no list that grows with time). A name seen there again would overwrite or delete a
+    // file this run still counts on.
+    if (name == last_name_ || std::find(files_.begin(), files_.end(), name) != files_.end()) {
+      err_ = {Errc::invalid_argument, Origin::config,
+              "-G: the pattern '" + pattern_ + "' gives '" + name +
+                  "' again; add strftime fields that change every period (e.g. %H%M%S)"};
+      return err_;
     }
     SinkConfig c = cfg_;
     c.path = name;
@@ -112,7 +93,8 @@ class RotatingSink final : public FlowSink {
       return s;
     }
     ++files_opened_;
-    files_.push_back(name);
+    last_name_ = name;
+    if (keep_ != 0) files_.push_back(name);
     while (keep_ != 0 && files_.size() > keep_) {
       // The oldest is complete (finished before this one opened); removing it is -W.
       if (::unlink(files_.front().c_str()) != 0 && errno != ENOENT) {
@@ -129,11 +111,12 @@ class RotatingSink final : public FlowSink {
 
   SinkConfig cfg_;
   std::string pattern_;
-  uint64_t period_ns_ = 0;
-  uint32_t keep_ = 0;
+  uint64_t period_ns_;
+  uint32_t keep_;
   uint64_t next_ns_ = 0;
   std::unique_ptr<FlowSink> cur_;
-  std::deque<std::string> files_;
+  std::string last_name_;
+  std::deque<std::string> files_;  // with -W: the files kept, oldest first
   uint64_t files_opened_ = 0;
   uint64_t done_records_ = 0;
   SinkStats done_stats_;
@@ -160,7 +143,6 @@ Status open_rotating_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out)
             "-G: rotation needs a file output (a strftime pattern), not '" + cfg.path + "'"};
   }
   auto r = std::make_unique<RotatingSink>(cfg);
-  r->set_period(cfg.exp.rotate_ns, cfg.exp.rotate_keep);
   if (Status s = r->start(); !s) return s;
   out = std::move(r);
   return {};

@@ -7,9 +7,11 @@
 //
 // Design: the check is one clock read per burst of records and per flush (the merger
 // flushes every --flush-interval), so files rotate on a quiet link too, and nothing is
-// done per record. A pattern that expands to the same name twice (no %S with -G 1) is an
-// error at rotation, never a silent overwrite. Files only: a stream, socket or broker
-// has nothing to rotate. One thread (the merger) uses it.
+// done per record. A pattern that gives the previous file's name again (no %S with -G 1),
+// or the name of a file -W still keeps, is an error at rotation, never a silent
+// overwrite; a pattern that cycles back to an older name (%M with -G 60, after an hour)
+// overwrites that file, as tcpdump does. Files only: a stream, socket or broker has
+// nothing to rotate. One thread (the merger) uses it.
 #pragma once
 
 #include <deque>
