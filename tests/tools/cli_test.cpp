@@ -134,7 +134,7 @@ TEST(Cli, BadValuesAreUsageErrors) {
            {"-r", "x", "-F", "netflow5", "-o", "x.nf5"}, {"-r", "x", "-F", "csv", "-F", "bin", "-o", "x"},
            {"-r", "x", "-o", "a.csv", "-o", "a.csv"}, {"-r", "x", "-F", "bin", "-o", "a", "-F", "csv"}, {"-r", "x", "-F", "xml", "-o", "a"},
            {"-r", "x", "--rss", "l4"}, {"-r", "x", "--ring-block", "1000"}, {"-r", "x", "--mtu", "10"},
-           {"-r", "x", "-W", "3"}, {"-r", "x", "-G", "0.5"}, {"-r", "x", "-G", "10", "-o", "-"}}) {
+           {"-r", "x", "-W", "3"}, {"-r", "x", "-G", "0.5"}, {"-r", "x", "-Z", ""}, {"-r", "x", "-G", "10", "-o", "-"}}) {
     EXPECT_THROW((void)cli::parse(args), std::invalid_argument) << args.back();
   }
 }

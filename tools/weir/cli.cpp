@@ -224,6 +224,7 @@ Options parse(const std::vector<std::string>& args) {
       e.capture.eal_args = need(i, a);
     } else if (a == "-Z") {
       e.drop_user = need(i, a);
+      if (e.drop_user.empty()) throw std::invalid_argument("-Z: expected a user name, got ''");
     } else if (a == "--rss") {
       const std::string& v = need(i, a);
       if (v == "l3") {
