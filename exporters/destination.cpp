@@ -85,6 +85,10 @@ Status find_destination_scheme(std::string_view dest, const DestinationScheme*& 
               "://' (this weir writes to " + known + ")"};
 }
 
+bool is_file_destination(std::string_view dest) noexcept {
+  return !dest.empty() && dest != "-" && dest.find("://") == std::string_view::npos;
+}
+
 Status check_destination(std::string_view dest) {
   const DestinationScheme* s = nullptr;
   if (Status st = find_destination_scheme(dest, s); !st) return st;

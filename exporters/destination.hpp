@@ -121,6 +121,8 @@ void register_destination_scheme(const DestinationScheme& scheme);
 // unknown scheme.
 Status find_destination_scheme(std::string_view dest, const DestinationScheme*& out);
 Status check_destination(std::string_view dest);
+// A named file (not "-", not "SCHEME://..."): what -G rotation and -r DIR outputs need.
+bool is_file_destination(std::string_view dest) noexcept;
 Status open_destination(const std::string& dest, const DestinationOptions& opt,
                         std::unique_ptr<Destination>& out);
 

@@ -136,9 +136,7 @@ std::string rotated_name(const std::string& pattern, uint64_t wall_ns) {
 
 Status open_rotating_sink(const SinkConfig& cfg, std::unique_ptr<FlowSink>& out) {
   out.reset();
-  const DestinationScheme* scheme = nullptr;
-  if (Status s = find_destination_scheme(cfg.path, scheme); !s) return s;
-  if (!scheme->scheme.empty() || cfg.path == "-") {
+  if (!is_file_destination(cfg.path)) {
     return {Errc::invalid_argument, Origin::config,
             "-G: rotation needs a file output (a strftime pattern), not '" + cfg.path + "'"};
   }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tools/weir/cli.hpp"
 
-#include "exporters/sink_registry.hpp"
-
 #include <sys/stat.h>
 
 #include <cctype>
@@ -336,7 +334,7 @@ Options parse(const std::vector<std::string>& args) {
   compat::apply_format_needs(e);
   if (rotate_keep != 0 && rotate_ns == 0) throw std::invalid_argument("-W needs -G (files are rotated by time)");
   for (SinkConfig& c : e.outputs) {
-    if (rotate_ns != 0 && (c.path == "-" || c.path.find("://") != std::string::npos)) {
+    if (rotate_ns != 0 && !is_file_destination(c.path)) {
       throw std::invalid_argument("-G: rotation needs file outputs (a strftime pattern), not '" + c.path + "'");
     }
     c.exp.rotate_ns = rotate_ns;
@@ -345,8 +343,7 @@ Options parse(const std::vector<std::string>& args) {
   if (!o.input_dir.empty()) {
     if (!e.capture.files.empty() || !e.capture.interface.empty())
       throw std::invalid_argument("-r DIR cannot be combined with other -r or -i inputs");
-    if (e.outputs.size() != 1 || e.outputs.front().path == "-" ||
-        e.outputs.front().path.find("://") != std::string::npos)
+    if (e.outputs.size() != 1 || !is_file_destination(e.outputs.front().path))
       throw std::invalid_argument("-r DIR needs one output directory: -o OUTDIR");
     return o;
   }
