@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <optional>
 #include <stdexcept>
 
 #include "compat/compat_profile.hpp"
@@ -176,10 +175,7 @@ Options parse(const std::vector<std::string>& args) {
     const std::string& name = need(i, args[i]);
     const compat::CompatProfile* p = compat::find_compat_profile(name);
     if (p == nullptr) {
-      std::string known;
-      for (const compat::CompatProfile& c : compat::compat_profiles())
-        known += (known.empty() ? "" : ", ") + std::string(c.name);
-      throw std::invalid_argument("--compat: unknown profile '" + name + "' (known: " + known + ")");
+      throw std::invalid_argument("--compat: unknown profile '" + name + "' (known: " + compat::compat_names() + ")");
     }
     if (!o.compat.empty()) throw std::invalid_argument("--compat: one profile per run");
     o.compat = name;
